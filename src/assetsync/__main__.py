@@ -1,0 +1,7 @@
+"""`python -m assetsync` is the `assetsync` command."""
+
+import sys
+
+from assetsync.cli import main
+
+sys.exit(main())
