@@ -1,0 +1,80 @@
+-- Locks one project asset for a library write, in the project-wide lock order: its global asset first
+-- (FOR KEY SHARE, which blocks only the global's DELETE), then the project asset (FOR UPDATE). Fan-out
+-- takes the same order (global, then project assets by id), so single and fan-out syncs cannot deadlock,
+-- and an edit committed while we waited is read, never overwritten.
+
+create or replace function assetsync.lock_project_asset(p_project_asset_id uuid, p_need_link boolean)
+returns public.project_assets
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $fn$
+declare
+    v_row public.project_assets;
+    v_global_asset_id uuid;
+begin
+    if p_project_asset_id is null then
+        raise exception using
+            errcode = '22004',
+            message = 'p_project_asset_id must not be NULL',
+            hint = 'Pass the id of a project asset.';
+    end if;
+    loop
+        select pa.global_asset_id into v_global_asset_id
+        from public.project_assets as pa
+        where pa.id = p_project_asset_id;
+        if not found then
+            raise exception using
+                errcode = 'P0002',
+                message = pg_catalog.format('project asset %s does not exist or is not visible', p_project_asset_id),
+                hint = 'Check the id, and that the caller owns the project.';
+        end if;
+        if v_global_asset_id is not null then
+            perform from public.global_assets as g where g.id = v_global_asset_id for key share;
+            if not found then
+                -- Deleted or relinked meanwhile? Then start over; else the caller may not see it.
+                perform from public.project_assets as pa
+                where pa.id = p_project_asset_id and pa.global_asset_id = v_global_asset_id;
+                if found then
+                    raise exception using
+                        errcode = 'P0002',
+                        message = pg_catalog.format(
+                            'global asset %s of project asset %s does not exist or is not visible',
+                            v_global_asset_id, p_project_asset_id
+                        ),
+                        hint = 'A caller can sync only from global assets it owns.';
+                end if;
+                continue;
+            end if;
+        end if;
+        select pa.* into v_row
+        from public.project_assets as pa
+        where pa.id = p_project_asset_id
+        for update;
+        if not found then
+            raise exception using
+                errcode = 'P0002',
+                message = pg_catalog.format('project asset %s does not exist or is not visible', p_project_asset_id),
+                hint = 'Check the id, and that the caller owns the project.';
+        end if;
+        exit when v_row.global_asset_id is not distinct from v_global_asset_id;
+    end loop;
+    if p_need_link and v_row.global_asset_id is null then
+        raise exception using
+            errcode = '55000',
+            message = pg_catalog.format('project asset %s is not linked to a global asset', p_project_asset_id),
+            detail = case
+                when v_row.global_version is null then 'It is a local asset: it was never linked.'
+                else pg_catalog.format('It was detached after following version %s of its global.', v_row.global_version)
+            end,
+            hint = 'Link it by setting global_asset_id, or clone a global asset with clone_global_asset().';
+    end if;
+    return v_row;
+end;
+$fn$;
+
+comment on function assetsync.lock_project_asset(uuid, boolean) is
+'Checks and locks a project asset for a library write: 22004 for NULL, P0002 when it (or its global) does '
+'not exist or is not visible, 55000 when p_need_link and it is not linked. Locks the global FOR KEY SHARE '
+'before the project asset FOR UPDATE, the lock order every sync function uses.';

@@ -1,0 +1,64 @@
+-- Generates the body of assetsync.apply_snapshot(): restore a global asset's synced fields from a
+-- version snapshot. Fields missing from the snapshot keep their value; the versioning trigger makes the
+-- new version, and no UPDATE happens at all when nothing would change.
+
+create or replace function assetsync.source_apply_snapshot(p_fields text[], p_modes text[])
+returns text
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+declare
+    v_set text;
+    v_changed text;
+begin
+    select
+        pg_catalog.string_agg(
+            pg_catalog.format('%I = case when p_snapshot ? %L then s.%I else g.%I end', u.field, u.field, u.field, u.field),
+            E',\n        ' order by u.n
+        ),
+        pg_catalog.string_agg(
+            pg_catalog.format(
+                '(p_snapshot ? %L and %s)',
+                u.field,
+                assetsync.sql_is_distinct(pg_catalog.format('s.%I', u.field), pg_catalog.format('g.%I', u.field), u.mode)
+            ),
+            E'\n            or ' order by u.n
+        )
+    into v_set, v_changed
+    from unnest(p_fields, p_modes) with ordinality as u (field, mode, n);
+
+    if v_set is null then
+        return E'\nbegin\n    return (select g.version from public.global_assets as g where g.id = p_global_asset_id);\nend;\n';
+    end if;
+
+    return pg_catalog.format(
+        $tpl$
+declare
+    v_version integer;
+begin
+    update public.global_assets as g
+    set
+        %1$s
+    from pg_catalog.jsonb_populate_record(null::public.global_assets, p_snapshot) as s
+    where
+        g.id = p_global_asset_id
+        and (
+            %2$s
+        )
+    returning g.version into v_version;
+    if not found then
+        select g.version into v_version from public.global_assets as g where g.id = p_global_asset_id;
+    end if;
+    return v_version;
+end;
+$tpl$,
+        v_set,
+        v_changed
+    );
+end;
+$fn$;
+
+comment on function assetsync.source_apply_snapshot(text[], text[]) is
+'Code generator for assetsync.apply_snapshot(); called by asset_sync_refresh().';

@@ -1,0 +1,46 @@
+-- Generates the body of assetsync.revert_fields(): give the named fields of one project asset the
+-- global's current value again and forget their overrides and conflicts, in one UPDATE.
+
+create or replace function assetsync.source_revert_fields(p_fields text[], p_modes text[])
+returns text
+language plpgsql
+immutable
+security invoker
+set search_path = ''
+as $fn$
+declare
+    v_set text;
+begin
+    perform p_modes;
+    select
+        pg_catalog.string_agg(
+            pg_catalog.format('%I = case when %L = any(p_fields) then g.%I else pa.%I end,', u.field, u.field, u.field, u.field),
+            E'\n        ' order by u.n
+        )
+    into v_set
+    from unnest(p_fields) with ordinality as u (field, n);
+
+    return pg_catalog.format(
+        $tpl$
+begin
+    update public.project_assets as pa
+    set
+        %1$s
+        overridden_fields = array(
+            select o.field_name
+            from unnest(pa.overridden_fields) with ordinality as o (field_name, position)
+            where o.field_name <> all(p_fields)
+            order by o.position
+        ),
+        sync_conflicts = pa.sync_conflicts - p_fields
+    from public.global_assets as g
+    where pa.id = p_project_asset_id and pa.global_asset_id = g.id;
+end;
+$tpl$,
+        coalesce(v_set, '')
+    );
+end;
+$fn$;
+
+comment on function assetsync.source_revert_fields(text[], text[]) is
+'Code generator for assetsync.revert_fields(); called by asset_sync_refresh().';

@@ -1,0 +1,71 @@
+-- The synced fields, read from the catalogue: the columns that public.global_assets and
+-- public.project_assets share (same name, same type), minus the bookkeeping columns, in the column
+-- order of project_assets. Only asset_sync_refresh() calls it; everything else uses the list it baked
+-- into assetsync.synced_fields().
+
+create or replace function assetsync.synced_field_catalog(p_warn boolean default false)
+returns table (field text, compare_as text)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $fn$
+declare
+    v_col record;
+    v_compare_as text;
+begin
+    for v_col in
+        select
+            pa.attname::text as name,
+            pa.atttypid as project_type,
+            pa.atttypmod as project_typmod,
+            ga.atttypid as global_type,
+            ga.atttypmod as global_typmod,
+            pa.attgenerated <> '' or ga.attgenerated <> '' as is_generated
+        from pg_catalog.pg_attribute as pa
+        inner join pg_catalog.pg_attribute as ga
+            on ga.attrelid = 'public.global_assets'::regclass and ga.attname = pa.attname
+        where
+            pa.attrelid = 'public.project_assets'::regclass
+            and pa.attnum > 0 and not pa.attisdropped
+            and ga.attnum > 0 and not ga.attisdropped
+            and pa.attname not in (
+                'id', 'owner_id', 'project_id', 'global_asset_id', 'version', 'global_version',
+                'last_synced_at', 'overridden_fields', 'sync_conflicts', 'created_at', 'updated_at'
+            )
+        order by pa.attnum
+    loop
+        if v_col.project_type <> v_col.global_type or v_col.project_typmod <> v_col.global_typmod then
+            if p_warn then
+                raise warning using
+                    message = pg_catalog.format('column %I is not a synced field: its types differ', v_col.name),
+                    detail = pg_catalog.format(
+                        'project_assets.%I is %s, global_assets.%I is %s.',
+                        v_col.name, pg_catalog.format_type(v_col.project_type, v_col.project_typmod),
+                        v_col.name, pg_catalog.format_type(v_col.global_type, v_col.global_typmod)
+                    ),
+                    hint = 'Give both columns the same type, then call asset_sync_refresh().';
+            end if;
+            continue;
+        end if;
+        if v_col.is_generated then
+            if p_warn then
+                raise warning using
+                    message = pg_catalog.format('column %I is not a synced field: it is generated', v_col.name),
+                    hint = 'A generated column cannot be written by a sync.';
+            end if;
+            continue;
+        end if;
+        v_compare_as := assetsync.comparison_mode(v_col.project_type);
+        field := v_col.name;
+        compare_as := v_compare_as;
+        return next;
+    end loop;
+end;
+$fn$;
+
+comment on function assetsync.synced_field_catalog(boolean) is
+'The synced fields as the catalogue has them now (shared columns of global_assets and project_assets with '
+'the same type, minus bookkeeping and generated columns), in project_assets column order, with how each is '
+'compared (compare_as: '''' as is, ''jsonb'' for json, ''text'' for types without equality). With p_warn, '
+'raises a WARNING for each same-name column that is not synced and why. Used by asset_sync_refresh().';
