@@ -221,3 +221,6 @@ comment on function public.asset_sync_refresh() is
 'reported with a WARNING and not synced; a dropped synced column''s name is removed from every '
 'overridden_fields and sync_conflicts. Regenerates only the functions whose source changed: a no-op when '
 'nothing did. Called by "assetsync migrate" after every run; harmless to call at any time.';
+
+-- Only the role that owns the tables (the migration runner) regenerates code.
+revoke execute on function public.asset_sync_refresh() from public;

@@ -39,3 +39,6 @@ comment on function public.clone_global_asset(uuid, uuid) is
 'Inserts a copy of the global asset into the project, linked to it at its current version with nothing '
 'overridden; returns the new project asset''s id. Errors: 22004 NULL, P0002 when the global asset or the '
 'project does not exist or is not visible.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.clone_global_asset(uuid, uuid) from public;

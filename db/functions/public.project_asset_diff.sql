@@ -27,3 +27,6 @@ comment on function public.project_asset_diff(uuid) is
 'in_sync (local equals global), will_update (not overridden: the next sync takes the global value), '
 'overridden (overridden, global unchanged since base). Changes nothing. Errors: 22004 NULL, P0002 unknown or '
 'not visible, 55000 not linked.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.project_asset_diff(uuid) from public;

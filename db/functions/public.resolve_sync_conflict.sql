@@ -56,3 +56,6 @@ comment on function public.resolve_sync_conflict(uuid, text, text) is
 'Resolves the conflict on one field: keep_local drops the conflict entry and the field stays overridden; '
 'take_global reverts the field (as revert_project_asset_fields). Errors: 22004 NULL, 22023 an unknown keyword '
 'or field or a field with no conflict entry, P0002 unknown or not visible, 55000 not linked.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.resolve_sync_conflict(uuid, text, text) from public;

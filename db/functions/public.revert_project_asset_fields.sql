@@ -37,3 +37,6 @@ comment on function public.revert_project_asset_fields(uuid, text[]) is
 'them from overridden_fields and sync_conflicts; global_version stays. Returns the fields reverted, in column '
 'order (a named field that was not overridden is still reset and returned). Errors: 22004 NULL id, 22023 a '
 'name that is not a synced field, P0002 unknown or not visible, 55000 not linked.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.revert_project_asset_fields(uuid, text[]) from public;

@@ -43,3 +43,6 @@ comment on function public.rollback_global_asset(uuid, integer) is
 '(history is kept); a field missing from that snapshot keeps its current value. Returns the new version, or '
 'the current one when the snapshot equals the current values (no version is made). Errors: 22004 NULL, '
 'P0002 unknown or not visible asset, or a version it does not have.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.rollback_global_asset(uuid, integer) from public;

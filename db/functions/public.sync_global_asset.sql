@@ -44,3 +44,6 @@ comment on function public.sync_global_asset(uuid) is
 'Runs the sync of sync_project_asset() for every project asset linked to this global asset that the caller '
 'may see, as one set-based UPDATE (rows locked in id order); returns how many copies it visited, up-to-date '
 'ones included. Errors: 22004 NULL, P0002 unknown or not visible.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.sync_global_asset(uuid) from public;

@@ -54,3 +54,6 @@ comment on function public.sync_project(uuid) is
 'Runs the sync of sync_project_asset() for every linked asset of the project that is behind its global '
 '(global_version lower than the global''s version); returns how many it synced. Errors: 22004 NULL, P0002 '
 'unknown or not visible.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.sync_project(uuid) from public;

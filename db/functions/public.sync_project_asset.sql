@@ -25,3 +25,6 @@ comment on function public.sync_project_asset(uuid) is
 'Returns {project_asset_id, global_asset_id, from_version, to_version, status (synced or up_to_date), '
 'updated_fields, kept_fields, conflict_fields}, field lists in column order. Locks the row: a concurrent '
 'edit is waited for and kept. Errors: 22004 NULL, P0002 unknown or not visible, 55000 not linked.';
+
+-- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
+revoke execute on function public.sync_project_asset(uuid) from public;
