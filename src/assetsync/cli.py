@@ -79,10 +79,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Placeholder demo: migrate the database and print its status."""
-    code = cmd_migrate(argparse.Namespace(dsn=args.dsn, db_dir=args.db_dir, dry_run=False))
+    dsn = _resolve_dsn(args)
+    code = cmd_migrate(argparse.Namespace(dsn=dsn, db_dir=args.db_dir, dry_run=False))
     if code:
         return code
-    result = runner.status(_resolve_dsn(args), _db_dir(args))
+    result = runner.status(dsn, _db_dir(args))
     _print_status(result)
     return 0 if result.ok else 1
 
