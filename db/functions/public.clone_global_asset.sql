@@ -6,7 +6,7 @@ language plpgsql
 volatile
 security invoker
 set search_path = ''
-set assetsync.writer = 'library'
+set "assetsync.writer" = 'library'
 as $fn$
 begin
     if p_global_asset_id is null or p_project_id is null then

@@ -6,7 +6,7 @@ language plpgsql
 volatile
 security invoker
 set search_path = ''
-set assetsync.writer = 'library'
+set "assetsync.writer" = 'library'
 as $fn$
 declare
     v_ids uuid[];

@@ -5,6 +5,9 @@
 -- exposed; the API role only needs USAGE on it so that triggers and functions running with its rights
 -- can call the helpers (see README, Security).
 
+-- The runner creates the schema first for its history table; stay quiet about it.
+set local client_min_messages = warning;
+
 create schema if not exists assetsync;
 
 comment on schema assetsync is
