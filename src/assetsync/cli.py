@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from assetsync import runner
-from assetsync.server import LocalServer, ServerError
+from assetsync import demo, runner
+from assetsync.server import LocalServer, ServerError, embedded_bin_dir
 
 
 def _err(line: str) -> None:
@@ -78,14 +79,19 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Placeholder demo: migrate the database and print its status."""
-    dsn = _resolve_dsn(args)
-    code = cmd_migrate(argparse.Namespace(dsn=dsn, db_dir=args.db_dir, dry_run=False))
-    if code:
-        return code
-    result = runner.status(dsn, _db_dir(args))
-    _print_status(result)
-    return 0 if result.ok else 1
+    """The John Doe story on a fresh demo database (re-running starts it over)."""
+    url = demo.recreate_database(_resolve_dsn(args))
+    result = runner.migrate(url, _db_dir(args), echo=lambda _line: None, on_notice=_err)
+    _out(f"demo database {demo.DEMO_DATABASE}: {len(result.applied)} file(s) applied ({result.duration_ms} ms)")
+    demo.run(url, sys.stdout, colour=sys.stdout.isatty())
+    psql = shutil.which("psql") or str(embedded_bin_dir() / "psql")
+    _out("")
+    _out(f"Connection string: {url}")
+    _out("Explore further:")
+    _out(f"  {psql} '{url}' -c '\\d+ project_assets'")
+    _out(f"  {psql} '{url}' -c 'select * from project_asset_sync_status'")
+    _out(f"  {psql} '{url}' -c 'select version, changed_fields, snapshot from global_asset_versions order by version'")
+    return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -124,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     with_db(sub.add_parser("bundle", help="print one SQL script that builds the database"), dsn=False).set_defaults(
         func=cmd_bundle
     )
-    with_db(sub.add_parser("demo", help="migrate and show the status (placeholder demo)")).set_defaults(
+    with_db(sub.add_parser("demo", help="walk through the John Doe story on a fresh demo database")).set_defaults(
         func=cmd_demo
     )
     db = sub.add_parser("db", help="manage the embedded PostgreSQL server")

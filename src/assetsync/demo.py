@@ -1,0 +1,188 @@
+"""The newcomer's tour: the John Doe story, step by step, through the SQL API only.
+
+Speaks only SQL through psycopg. The caller (cli.py) creates and migrates the demo database and hands
+over its URL; every step prints the few fields that matter as a small table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+from urllib.parse import quote, urlsplit, urlunsplit
+from uuid import UUID
+
+import psycopg
+from psycopg import sql
+
+DEMO_DATABASE = "assetsync_demo"
+DEMO_USER = "00000000-0000-4000-8000-00000000d3e0"
+
+_COLOURS = {"conflict": "31", "overridden": "33", "in_sync": "32", "will_update": "36", "behind": "33",
+            "up_to_date": "32", "detached": "2", "local": "2"}
+
+
+def recreate_database(admin_dsn: str, name: str = DEMO_DATABASE) -> str:
+    """Drop (forcing out sessions) and create the demo database; return its URL. Re-running is safe."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    parts = urlsplit(admin_dsn)
+    if parts.scheme in ("postgres", "postgresql"):
+        return urlunsplit(parts._replace(path="/" + quote(name)))
+    return psycopg.conninfo.make_conninfo(admin_dsn, dbname=name)
+
+
+class Printer:
+    """Aligned tables, with colour only on a terminal."""
+
+    def __init__(self, out: TextIO, colour: bool) -> None:
+        self.out = out
+        self.colour = colour
+        self.step = 0
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.colour else text
+
+    def heading(self, title: str, query: str | None = None) -> None:
+        self.step += 1
+        self.out.write("\n" + self._paint(f"{self.step:>2}. {title}", "1") + "\n")
+        if query:
+            self.out.write(self._paint(f"    {query}", "2") + "\n")
+
+    def line(self, text: str) -> None:
+        self.out.write(f"    {text}\n")
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        cells = [[_cell(v) for v in row] for row in rows]
+        widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+        header = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
+        self.line(self._paint(header, "1"))
+        for row in cells:
+            painted = []
+            for text, width in zip(row, widths, strict=True):
+                code = _COLOURS.get(text)
+                padded = text.ljust(width)
+                painted.append(self._paint(padded, code) if code else padded)
+            self.line("  ".join(painted).rstrip())
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):
+        return "{" + ",".join(str(v) for v in value) + "}"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _one(conn: psycopg.Connection[Any], query: str, params: Sequence[Any] = ()) -> Any:  # noqa: ANN401 (a scalar of any SQL type)
+    row = conn.execute(query, params).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _copies(conn: psycopg.Connection[Any], p: Printer) -> None:
+    rows = conn.execute(
+        """
+        select pr.name, pa.description, pa.image_key_url, pa.overridden_fields, pa.global_version,
+               array(select jsonb_object_keys(pa.sync_conflicts)) as conflicts
+        from project_assets as pa join projects as pr on pr.id = pa.project_id
+        order by pr.name
+        """
+    ).fetchall()
+    p.table(["project", "description", "image_key_url", "overridden", "global_version", "conflicts"], rows)
+
+
+def _report(p: Printer, project: str, report: dict[str, Any]) -> None:
+    p.line(
+        f"{project}: {report['status']}  v{report['from_version']} -> v{report['to_version']}  "
+        f"updated={_cell(report['updated_fields'])} kept={_cell(report['kept_fields'])} "
+        f"conflicts={_cell(report['conflict_fields'])}"
+    )
+
+
+def run(url: str, out: TextIO, colour: bool) -> None:
+    """Walk through the story on a freshly migrated database."""
+    p = Printer(out, colour)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("select set_config('request.jwt.claims', %s, false)", [json.dumps({"sub": DEMO_USER})])
+
+        p.heading("The library holds John Doe (version 1)", "insert into global_assets (...)")
+        john: UUID = _one(
+            conn,
+            "insert into global_assets (name, asset_type, description)"
+            " values ('John Doe', 'character', 'a tall man in a clean suit') returning id",
+        )
+        p.table(["name", "description", "image_key_url", "version"], conn.execute(
+            "select name, description, image_key_url, version from global_assets").fetchall())
+
+        p.heading("Projects A and B clone him", "select clone_global_asset(john, project)")
+        a_project = _one(conn, "insert into projects (name) values ('Project A') returning id")
+        b_project = _one(conn, "insert into projects (name) values ('Project B') returning id")
+        a: UUID = _one(conn, "select clone_global_asset(%s, %s)", [john, a_project])
+        b: UUID = _one(conn, "select clone_global_asset(%s, %s)", [john, b_project])
+        _copies(conn, p)
+
+        p.heading("Project A edits the description: the trigger marks it overridden",
+                  "update project_assets set description = ... where id = a")
+        conn.execute("update project_assets set description = 'a tall man in a dirty, torn suit' where id = %s", [a])
+        _copies(conn, p)
+
+        p.heading("The library gives him red hair (v2) and a grey suit (v3)", "update global_assets set ...")
+        conn.execute("update global_assets set image_key_url = 'https://img.example/john-red-hair.png'"
+                     " where id = %s", [john])
+        conn.execute("update global_assets set description = 'a tall man in a grey suit' where id = %s", [john])
+        p.table(["version", "changed_fields"], conn.execute(
+            "select version, changed_fields from global_asset_versions where global_asset_id = %s"
+            " order by version", [john]).fetchall())
+
+        p.heading("Preview of 'Update from Global' for Project A", "select * from project_asset_diff(a)")
+        p.table(["field", "local", "global", "base", "state"], conn.execute(
+            "select field, local_value, global_value, base_value, state from project_asset_diff(%s)", [a]).fetchall())
+
+        p.heading("Update from Global: A keeps its torn suit and gets a conflict, B takes everything",
+                  "select sync_project_asset(id)")
+        _report(p, "Project A", _one(conn, "select sync_project_asset(%s)", [a]))
+        _report(p, "Project B", _one(conn, "select sync_project_asset(%s)", [b]))
+        _copies(conn, p)
+        entry = _one(conn, "select sync_conflicts -> 'description' from project_assets where id = %s", [a])
+        p.line(f"A's conflict on description: base={entry['base']!r} local={entry['local']!r} "
+               f"global={entry['global']!r}")
+
+        p.heading("Resolve it: keep_local (A keeps the torn suit, still overridden)",
+                  "select resolve_sync_conflict(a, 'description', 'keep_local')")
+        conn.execute("select resolve_sync_conflict(%s, 'description', 'keep_local')", [a])
+        _copies(conn, p)
+
+        p.heading("The library changes the suit again (v4); this time A takes the global value",
+                  "select resolve_sync_conflict(a, 'description', 'take_global')")
+        conn.execute("update global_assets set description = 'a tall man in a navy suit' where id = %s", [john])
+        _report(p, "Project A", _one(conn, "select sync_project_asset(%s)", [a]))
+        conn.execute("select resolve_sync_conflict(%s, 'description', 'take_global')", [a])
+        _copies(conn, p)
+
+        p.heading("Fan-out: a new image (v5) reaches every copy in one statement",
+                  "select sync_global_asset(john)")
+        conn.execute("update global_assets set image_key_url = 'https://img.example/john-v5.png' where id = %s",
+                     [john])
+        p.line(f"sync_global_asset visited {_one(conn, 'select sync_global_asset(%s)', [john])} copies")
+        _copies(conn, p)
+
+        p.heading("A tears the suit again; the library rolls back to version 1 (as a new version); fan-out",
+                  "select rollback_global_asset(john, 1); select sync_global_asset(john)")
+        conn.execute("update project_assets set description = 'a tall man in a dirty, torn suit' where id = %s", [a])
+        p.line(f"rollback_global_asset made version {_one(conn, 'select rollback_global_asset(%s, 1)', [john])}")
+        conn.execute("select sync_global_asset(%s)", [john])
+        _copies(conn, p)
+
+        p.heading("Where every copy stands", "select * from project_asset_sync_status")
+        p.table(["project", "global_version", "latest", "behind", "overridden", "conflicts", "state"], conn.execute(
+            """
+            select pr.name, s.global_version, s.latest_version, s.versions_behind, s.overridden_fields,
+                   s.conflict_fields, s.state
+            from project_asset_sync_status as s join projects as pr on pr.id = s.project_id
+            order by pr.name
+            """).fetchall())
