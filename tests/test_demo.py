@@ -1,0 +1,46 @@
+"""`assetsync demo` walks through the John Doe story end to end, and can be run again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PgServer
+
+
+def run_demo(pg_server: PgServer, cwd: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "assetsync", "demo", "--dsn", pg_server.admin_url],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\033[" not in done.stdout, "colour codes must not reach a pipe"
+    return done.stdout
+
+
+def test_demo_tells_the_story_and_can_run_twice(pg_server: PgServer, tmp_path: Path) -> None:
+    first = run_demo(pg_server, tmp_path)
+    lines = first.splitlines()
+
+    def line_with(*words: str) -> str:
+        found = [line for line in lines if all(word in line for word in words)]
+        assert found, f"no line with {words} in:\n{first}"
+        return found[0]
+
+    assert "{description}" in line_with("Project A", "dirty, torn suit")
+    assert "conflicts={description}" in line_with("Project A: synced", "v1 -> v3")
+    assert "updated={description,image_key_url}" in line_with("Project B: synced", "v1 -> v3")
+    assert "base='a tall man in a clean suit'" in line_with("A's conflict on description")
+    assert "visited 2 copies" in first
+    assert "made version 6" in first
+    status = lines[lines.index(line_with("Where every copy stands")):]
+    assert [line.split()[-1] for line in status if line.strip().startswith("Project")] == ["conflict", "up_to_date"]
+    assert "Connection string: postgresql://" in first
+    assert first.count("psql") >= 3
+
+    second = run_demo(pg_server, tmp_path)
+    assert "made version 6" in second, "a second run starts the story over"
