@@ -76,11 +76,8 @@ begin
         end if;
         v_linking := new.global_asset_id is distinct from old.global_asset_id and new.global_asset_id is not null;
         if not v_linking then
-            if new.global_asset_id is null and old.global_asset_id is not null then
-                -- Detaching: values, overrides and global_version stay; conflicts with a global that is no
-                -- longer linked mean nothing any more.
-                new.sync_conflicts := '{}';
-            end if;
+            -- Not linking (detaching included: a detached copy keeps every value, its overrides, its
+            -- global_version and its conflict entries, as a record of where it stood): plain tracking.
             if new.overridden_fields is distinct from old.overridden_fields then
                 new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id);
             end if;

@@ -59,7 +59,8 @@ comment on column public.project_assets.overridden_fields is
 comment on column public.project_assets.sync_conflicts is
 'Open conflicts, keyed by field: {"base", "local", "global", "global_version", "detected_at"}, written '
 'by a sync when the library changed a field this project overrode. Cleared by resolve_sync_conflict(), '
-'revert_project_asset_fields(), relinking and detaching. Written only by the library (22023).';
+'revert_project_asset_fields() and relinking; a detached copy keeps them as a record. Written only by the '
+'library (22023).';
 comment on column public.project_assets.created_at is 'When the copy was created.';
 comment on column public.project_assets.updated_at is 'When the row was last updated; maintained by the database.';
 comment on index public.project_assets_global_asset_id_idx is

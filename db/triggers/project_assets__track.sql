@@ -8,6 +8,6 @@ execute function assetsync.tg_project_assets__track();
 
 comment on trigger project_assets_100_track on public.project_assets is
 'Marks each synced field a client UPDATE changes in overridden_fields, links rows whose global_asset_id is '
-'set or changed, detaches rows whose global_asset_id becomes NULL (clearing sync_conflicts), rejects client '
+'set or changed, lets rows whose global_asset_id becomes NULL detach keeping every value, rejects client '
 'writes of global_version, last_synced_at and sync_conflicts, and maintains updated_at. See function '
 'assetsync.tg_project_assets__track().';
