@@ -228,6 +228,19 @@ def test_keep_local_is_not_undone_by_a_sync_that_brings_no_new_change_to_the_fie
     assert (row["description"], row["sync_conflicts"]) == (TORN, {})
 
 
+def test_keep_local_protects_the_field_again_when_the_client_had_unprotected_it(db: Conn, copy: Copy) -> None:
+    db.execute(
+        "update project_assets set overridden_fields = array_remove(overridden_fields, 'description') where id = %s",
+        [copy.id],
+    )
+    resolve(db, copy.id, "description", "keep_local")
+    assert "description" in project_asset(db, copy.id)["overridden_fields"]
+    db.execute("select sync_project_asset(%s)", [copy.id])
+    row = project_asset(db, copy.id)
+    # Kept, not overwritten; the library's newer change (v3) is a new conflict, as for any override.
+    assert (row["description"], row["sync_conflicts"]["description"]["global"]) == (TORN, BLUE)
+
+
 def test_take_global_acts_as_a_revert_of_that_field(db: Conn, copy: Copy) -> None:
     resolve(db, copy.id, "description", "take_global")
     row = project_asset(db, copy.id)

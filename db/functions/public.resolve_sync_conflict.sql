@@ -43,8 +43,15 @@ begin
             hint = 'See project_asset_diff() or project_asset_sync_status for the open conflicts.';
     end if;
     if p_resolution = 'keep_local' then
+        -- "The field stays overridden": even if the client un-protected it meanwhile, keeping the local
+        -- value means protecting it from the next sync.
         update public.project_assets as pa
-        set sync_conflicts = pa.sync_conflicts - p_field
+        set
+            sync_conflicts = pa.sync_conflicts - p_field,
+            overridden_fields = case
+                when p_field = any(pa.overridden_fields) then pa.overridden_fields
+                else pa.overridden_fields || p_field
+            end
         where pa.id = p_project_asset_id;
     else
         perform assetsync.revert_fields(p_project_asset_id, array[p_field]);
@@ -53,7 +60,8 @@ end;
 $fn$;
 
 comment on function public.resolve_sync_conflict(uuid, text, text) is
-'Resolves the conflict on one field: keep_local drops the conflict entry and the field stays overridden; '
+'Resolves the conflict on one field: keep_local drops the conflict entry and the field stays (or becomes '
+'again) overridden, so the next sync keeps the local value; '
 'take_global reverts the field (as revert_project_asset_fields). Errors: 22004 NULL, 22023 an unknown keyword '
 'or field or a field with no conflict entry, P0002 unknown or not visible, 55000 not linked.';
 
