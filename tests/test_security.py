@@ -1,6 +1,6 @@
 """Security (CONTRACT.md, Security): two tenants in one database, acting through a non-owner API role.
 
-Each test creates a NOLOGIN role with a unique name, grants it exactly the block that docs/security.md tells a
+Each test creates a NOLOGIN role with a unique name, grants it exactly the block that README.md (Security) tells a
 deployment to grant (the ```sql block after the `api-role-grants` marker, `authenticated` replaced by the
 role), and acts as tenant A, tenant B, an anonymous caller (no claims) or a caller with malformed claims on
 separate connections: `set role <role>` plus `set_config('request.jwt.claims', ...)`, as PostgREST does.
@@ -24,7 +24,7 @@ from psycopg import sql
 from conftest import REPO_ROOT
 from support import Conn, sqlstate_of, tables_snapshot
 
-SECURITY_DOC = REPO_ROOT / "docs" / "security.md"
+SECURITY_DOC = REPO_ROOT / "README.md"
 GRANTS_MARKER = "<!-- api-role-grants"
 TABLES = ("projects", "global_assets", "global_asset_versions", "project_assets")
 VIEW = "project_asset_sync_status"
@@ -39,7 +39,7 @@ def quote_ident(name: str) -> str:
 
 
 def api_role_grants(role: str) -> str:
-    """The grants block of docs/security.md for `role` (the ```sql block right after the marker)."""
+    """The grants block of README.md (Security) for `role` (the ```sql block right after the marker)."""
     text = SECURITY_DOC.read_text()
     marker = text.find(GRANTS_MARKER)
     assert marker >= 0, f"{SECURITY_DOC} has no {GRANTS_MARKER} marker"
@@ -64,7 +64,7 @@ def drop_role(conn: Conn, name: str) -> None:
 
 @pytest.fixture
 def api_role(conn: Conn) -> Iterator[str]:
-    """A NOLOGIN role (unique name: roles are cluster-wide) granted what docs/security.md says."""
+    """A NOLOGIN role (unique name: roles are cluster-wide) granted what README.md (Security) says."""
     name = create_role(conn, "assetsync_api")
     try:
         conn.execute(api_role_grants(name))

@@ -58,7 +58,7 @@ def report(title: str, rows: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Catalogue checks (CONTRACT.md, Security; docs/security.md)
+# Catalogue checks (CONTRACT.md, Security; README.md (Security))
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -106,9 +106,9 @@ def test_every_function_pins_its_search_path(catalog: Conn) -> None:
     assert len(rows) > 20, f"expected the project's functions, found {len(rows)}"
     mutable = [name for name, setting in rows if setting is None]
     assert not mutable, report("functions without a pinned search_path", mutable)
-    # docs/security.md: "search_path pinned to ''".
-    not_empty = [f"{name}: {setting}" for name, setting in rows if setting != 'search_path=""']
-    assert not not_empty, report("functions whose search_path is not ''", not_empty)
+    # README, Security: pinned to pg_catalog, pg_temp (a session's temporary objects searched last).
+    other = [f"{name}: {setting}" for name, setting in rows if setting != "search_path=pg_catalog, pg_temp"]
+    assert not other, report("functions whose search_path is not pg_catalog, pg_temp", other)
 
 
 def test_views_run_with_the_callers_rights(catalog: Conn) -> None:

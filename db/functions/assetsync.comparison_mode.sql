@@ -6,7 +6,7 @@ returns text
 language plpgsql
 stable
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     if pg_catalog.format_type(p_type, null) = 'json'

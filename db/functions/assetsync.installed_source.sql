@@ -6,7 +6,7 @@ returns text
 language plpgsql
 stable
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     return (select p.prosrc from pg_catalog.pg_proc as p where p.oid = pg_catalog.to_regprocedure(p_signature));

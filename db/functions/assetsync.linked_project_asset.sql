@@ -5,7 +5,7 @@ returns public.project_assets
 language plpgsql
 stable
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 declare
     v_row public.project_assets;

@@ -5,7 +5,7 @@ returns text
 language plpgsql
 immutable
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     return pg_catalog.format(

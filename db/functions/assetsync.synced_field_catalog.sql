@@ -8,7 +8,7 @@ returns table (field text, compare_as text)
 language plpgsql
 stable
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 declare
     v_col record;

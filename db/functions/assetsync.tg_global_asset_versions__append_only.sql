@@ -10,7 +10,7 @@ returns trigger
 language plpgsql
 volatile
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     if tg_when <> 'BEFORE' or tg_level <> 'ROW' then

@@ -12,7 +12,7 @@ returns void
 language plpgsql
 volatile
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set "assetsync.writer" = 'library'
 as $fn$
 declare
@@ -40,7 +40,7 @@ begin
             language plpgsql
             stable
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -56,7 +56,7 @@ begin
             language plpgsql
             volatile
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -77,7 +77,7 @@ begin
             language plpgsql
             volatile
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -95,7 +95,7 @@ begin
             language plpgsql
             volatile
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -112,7 +112,7 @@ begin
             language plpgsql
             volatile
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -131,7 +131,7 @@ begin
             language plpgsql
             stable
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -147,7 +147,7 @@ begin
             language plpgsql
             volatile
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -164,7 +164,7 @@ begin
             language plpgsql
             volatile
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );
@@ -181,7 +181,7 @@ begin
             language plpgsql
             volatile
             security invoker
-            set search_path = ''
+            set search_path = pg_catalog, pg_temp
             as %L$ddl$,
             v_body
         );

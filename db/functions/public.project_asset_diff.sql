@@ -12,7 +12,7 @@ returns table (
 language plpgsql
 stable
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     perform assetsync.linked_project_asset(p_project_asset_id);

@@ -5,7 +5,7 @@ returns integer
 language plpgsql
 volatile
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 set "assetsync.writer" = 'library'
 as $fn$
 declare

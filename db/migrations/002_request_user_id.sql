@@ -8,7 +8,7 @@ returns uuid
 language plpgsql
 stable
 security invoker
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $fn$
 declare
     v_claims text := pg_catalog.current_setting('request.jwt.claims', true);
@@ -19,7 +19,9 @@ begin
     -- A malformed setting means "nobody", never an error: a policy must not break a query.
     return (v_claims::jsonb ->> 'sub')::uuid;
 exception
-    when invalid_text_representation or invalid_parameter_value then
+    -- Any bad input (class 22: not JSON, \u0000, a number out of range, sub not a uuid) or a document
+    -- too deep to parse (class 54) is nobody.
+    when data_exception or program_limit_exceeded then
         return null;
 end;
 $fn$;

@@ -74,11 +74,27 @@ create unique index if not exists migration_history_migration_number_once
 
 alter table assetsync.migration_history enable row level security;
 
+-- An explicit "nobody" policy rather than none: the owner (the migrating role) bypasses it, everybody else
+-- reads and writes no row, and linters see a deliberate choice instead of a forgotten policy.
+do $bootstrap$
+begin
+    if not exists (
+        select from pg_catalog.pg_policy where polrelid = 'assetsync.migration_history'::regclass
+    ) then
+        create policy migration_history_owner_only on assetsync.migration_history
+            for all using (false) with check (false);
+    end if;
+end
+$bootstrap$;
+
+comment on policy migration_history_owner_only on assetsync.migration_history is
+    'No row for anyone but the table owner (the migrating role), who bypasses row level security.';
+
 comment on table assetsync.migration_history is
     'What `assetsync migrate` applied: one row per migration (applied once) and one row per application '
     'of a repeatable file of db/functions or db/triggers. Written only by the runner (or a bundle script) '
-    'under the advisory lock 7022083123583351150; row level security is on with no policy, so only its '
-    'owner (the migrating role) can read or write it.';
+    'under the advisory lock 7022083123583351150; row level security is on with a policy that admits no '
+    'row, so only its owner (the migrating role) can read or write it.';
 comment on column assetsync.migration_history.id is 'Surrogate key, in order of application.';
 comment on column assetsync.migration_history.file is
     'Path of the SQL file relative to the db directory, e.g. migrations/001_tables.sql.';
