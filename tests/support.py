@@ -5,11 +5,16 @@ Everything goes through plain SQL on a psycopg connection, as any client would.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
+
+from conftest import PgServer, create_database, drop_database
 
 Conn = psycopg.Connection[Any]
 
@@ -98,3 +103,104 @@ def tables_snapshot(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:
         ).fetchall()
         snapshot[table] = rows
     return snapshot
+
+
+def scalar(conn: Conn, query: str, params: Any = None) -> Any:
+    """The first column of the first row of one query."""
+    row = conn.execute(query, params).fetchone()
+    assert row is not None, f"no row from: {query}"
+    return row[0]
+
+
+def error_of(conn: Conn, query: str, params: Any = None) -> psycopg.Error | None:
+    """Run one statement in its own transaction (a savepoint inside an open one); return its error, or None.
+
+    Unlike sqlstate_of, it also works inside `with conn.transaction():`, and returns the whole error so that a
+    test can read diag fields after asserting the SQLSTATE.
+    """
+    try:
+        with conn.transaction():
+            conn.execute(query, params)
+    except psycopg.Error as error:
+        return error
+    return None
+
+
+def add_column(conn: Conn, column: str, project_type: str, global_type: str | None = None) -> None:
+    """Add a column (any name: it is quoted) to project_assets and global_assets; the same type unless told."""
+    for table, type_sql in (("project_assets", project_type), ("global_assets", global_type or project_type)):
+        conn.execute(
+            psycopg.sql.SQL("alter table {} add column {} {}").format(
+                psycopg.sql.Identifier(table), psycopg.sql.Identifier(column), psycopg.sql.SQL(type_sql)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A NOTICE or WARNING the server sent, copied while psycopg's Diagnostic is still valid."""
+
+    severity: str
+    message: str
+    detail: str | None
+
+
+def refresh(conn: Conn) -> list[Notice]:
+    """Call asset_sync_refresh(); return the notices and warnings it raised."""
+    notices: list[Notice] = []
+
+    def handler(diag: psycopg.errors.Diagnostic) -> None:
+        notices.append(Notice(diag.severity_nonlocalized or "", diag.message_primary or "", diag.message_detail))
+
+    conn.add_notice_handler(handler)
+    try:
+        conn.execute("select asset_sync_refresh()")
+    finally:
+        conn.remove_notice_handler(handler)
+    return notices
+
+
+# A database per module, emptied after each test: for modules whose tests change rows only. Creating a database
+# per test (conftest's conn) costs far more than the tests themselves; emptying four tables costs little.
+
+SCHEMA_FINGERPRINT = """
+select pg_catalog.string_agg(a.attrelid::regclass || '.' || a.attname || ' ' || a.atttypid::regtype, ', '
+                             order by a.attrelid::regclass::text, a.attnum)
+       || ' | ' || pg_catalog.array_to_string(assetsync.synced_fields(), ', ')
+from pg_catalog.pg_attribute as a
+where a.attrelid in ('public.project_assets'::regclass, 'public.global_assets'::regclass)
+    and a.attnum > 0 and not a.attisdropped
+"""
+
+
+@contextmanager
+def module_database(pg_server: PgServer, template_db: str) -> Iterator[str]:
+    """URL of a database cloned from the migrated template, dropped at the end."""
+    name = create_database(pg_server, template_db)
+    try:
+        yield pg_server.url(name)
+    finally:
+        drop_database(pg_server, name)
+
+
+@contextmanager
+def emptied_after(url: str) -> Iterator[Conn]:
+    """An autocommit connection to url; afterwards the four tables are emptied and the schema checked unchanged.
+
+    A test on such a connection may change the schema only inside `with conn.transaction(force_rollback=True):`.
+    """
+    with psycopg.connect(url, autocommit=True) as admin:
+        fingerprint = scalar(admin, SCHEMA_FINGERPRINT)
+    connection = psycopg.connect(url, autocommit=True)
+    try:
+        yield connection
+    finally:
+        connection.close()
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(psycopg.sql.SQL("truncate {}").format(
+                psycopg.sql.SQL(", ").join(psycopg.sql.Identifier("public", table) for table in TABLES)
+            ))
+            assert scalar(admin, SCHEMA_FINGERPRINT) == fingerprint, (
+                "the test changed the schema of its module's shared database: change it inside "
+                "conn.transaction(force_rollback=True), or use a database of its own"
+            )
