@@ -4,7 +4,7 @@ Contract (Behaviour, Tracking): any UPDATE that changes a synced field (IS DISTI
 overridden_fields once, whoever issues it; writes of the library functions never mark; overridden_fields
 holds only synced field names, as a set (23514 otherwise); global_version, last_synced_at and sync_conflicts
 belong to the library (22023 for a client write). The library's writes are told apart by the setting
-assetsync.writer = 'library' (docs/security.md), which a client may set on purpose and is then trusted.
+assetsync.writer = 'library' (README, Security), which a client may set on purpose and is then trusted.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
--- How the generated code compares values of a type with IS DISTINCT FROM: json has no equality
--- operator and is compared as jsonb (as the contract says); any other type without one as text.
+-- How the generated code compares values of a type with IS DISTINCT FROM. json has no equality
+-- operator and is compared as jsonb (as the contract says); an array of json as to_jsonb(); any other
+-- type without equality, or an array or composite holding one, as text. Arrays and composites need a
+-- look inside: the parser accepts "=" on them and only the executor finds the element has none.
 
 create or replace function assetsync.comparison_mode(p_type oid)
 returns text
@@ -8,20 +10,37 @@ stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
+declare
+    v_type pg_catalog.pg_type;
+    v_inner text;
 begin
-    if pg_catalog.format_type(p_type, null) = 'json'
-        or exists (
-            select from pg_catalog.pg_type as t
-            where t.oid = p_type and t.typtype = 'd' and t.typbasetype = 'json'::regtype
-        ) then
+    select t.* into v_type from pg_catalog.pg_type as t where t.oid = p_type;
+    while v_type.typtype = 'd' loop
+        select t.* into v_type from pg_catalog.pg_type as t where t.oid = v_type.typbasetype;
+    end loop;
+    if v_type.oid = 'json'::regtype then
         return 'jsonb';
     end if;
-    -- Ask the parser whether the type has an equality operator: the only reliable answer for arrays,
-    -- domains and types from extensions. The type name comes from format_type, quoted as needed.
+    if v_type.typcategory = 'A' and v_type.typelem <> 0 then
+        v_inner := assetsync.comparison_mode(v_type.typelem);
+        return case v_inner when '' then '' when 'jsonb' then 'to_jsonb' else 'text' end;
+    end if;
+    if v_type.typtype = 'c' then
+        if exists (
+            select
+            from pg_catalog.pg_attribute as a
+            where
+                a.attrelid = v_type.typrelid and a.attnum > 0 and not a.attisdropped
+                and assetsync.comparison_mode(a.atttypid) <> ''
+        ) then
+            return 'text';
+        end if;
+        return '';
+    end if;
+    -- Ask the parser whether the type has an equality operator. The name comes from format_type,
+    -- quoted as needed.
     begin
-        execute pg_catalog.format(
-            'select null::%1$s is distinct from null::%1$s', pg_catalog.format_type(p_type, null)
-        );
+        execute pg_catalog.format('select null::%1$s = null::%1$s', pg_catalog.format_type(v_type.oid, null));
     exception
         when undefined_function then
             return 'text';
@@ -32,4 +51,5 @@ $fn$;
 
 comment on function assetsync.comparison_mode(oid) is
 'How generated code compares a value of this type: '''' (IS DISTINCT FROM as is), ''jsonb'' (json, cast to '
-'jsonb) or ''text'' (a type without equality operator, compared as text).';
+'jsonb), ''to_jsonb'' (arrays of json) or ''text'' (a type without equality, or an array or composite '
+'holding one, compared as text).';

@@ -53,6 +53,10 @@ begin
 
     if tg_op = 'UPDATE' then
         new.updated_at := pg_catalog.now();
+        -- overridden_fields only ever holds synced field names, as a set: whoever writes it.
+        if new.overridden_fields is distinct from old.overridden_fields then
+            new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id);
+        end if;
         -- The library's own writes (functions declared with SET assetsync.writer = 'library') never mark.
         if pg_catalog.current_setting('assetsync.writer', true) = 'library' then
             return new;
@@ -78,9 +82,6 @@ begin
         if not v_linking then
             -- Not linking (detaching included: a detached copy keeps every value, its overrides, its
             -- global_version and its conflict entries, as a record of where it stood): plain tracking.
-            if new.overridden_fields is distinct from old.overridden_fields then
-                new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id);
-            end if;
 %1$s            return new;
         end if;
     else
@@ -101,10 +102,10 @@ begin
                 hint = 'Set global_asset_id to link the row, or use clone_global_asset().';
         end if;
         new.sync_conflicts := coalesce(new.sync_conflicts, '{}');
+        if new.overridden_fields <> '{}' then
+            new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id);
+        end if;
         if new.global_asset_id is null then
-            if new.overridden_fields <> '{}' then
-                new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id);
-            end if;
             return new;
         end if;
     end if;

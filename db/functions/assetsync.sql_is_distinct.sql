@@ -11,6 +11,8 @@ as $fn$
 begin
     if p_compare_as = 'jsonb' then
         return pg_catalog.format('(%s)::jsonb is distinct from (%s)::jsonb', p_left, p_right);
+    elsif p_compare_as = 'to_jsonb' then
+        return pg_catalog.format('pg_catalog.to_jsonb(%s) is distinct from pg_catalog.to_jsonb(%s)', p_left, p_right);
     elsif p_compare_as = 'text' then
         return pg_catalog.format('(%s)::text is distinct from (%s)::text', p_left, p_right);
     end if;
