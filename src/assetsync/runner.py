@@ -337,8 +337,19 @@ def _connect(dsn: str, notices: list[str], on_notice: Echo) -> Iterator[psycopg.
         on_notice(line)
 
     conn.add_notice_handler(handler)
+    # If this process dies while a statement runs (killed runner), the server notices within seconds
+    # and ends the session, releasing the advisory lock for the next run (PostgreSQL 14+).
+    with suppress(psycopg.Error):
+        conn.execute("set client_connection_check_interval = '5s'")
     try:
         yield conn
+    except psycopg.OperationalError as exc:
+        raise MigrationError(
+            f"lost the connection to the database ({_one_line(str(exc))}); every file reported as applied "
+            "before this stays applied, nothing else was recorded"
+        ) from exc
+    except psycopg.Error as exc:
+        raise MigrationError(f"database error: {_one_line(str(exc))} (SQLSTATE {exc.sqlstate})") from exc
     finally:
         conn.close()
 
