@@ -14,8 +14,6 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
-from conftest import PgServer, create_database, drop_database
-
 Conn = psycopg.Connection[Any]
 
 TABLES = ("projects", "global_assets", "global_asset_versions", "project_assets")
@@ -171,16 +169,6 @@ from pg_catalog.pg_attribute as a
 where a.attrelid in ('public.project_assets'::regclass, 'public.global_assets'::regclass)
     and a.attnum > 0 and not a.attisdropped
 """
-
-
-@contextmanager
-def module_database(pg_server: PgServer, template_db: str) -> Iterator[str]:
-    """URL of a database cloned from the migrated template, dropped at the end."""
-    name = create_database(pg_server, template_db)
-    try:
-        yield pg_server.url(name)
-    finally:
-        drop_database(pg_server, name)
 
 
 @contextmanager

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from conftest import PgServer
-from support import TABLES, Conn, module_database
+from support import TABLES, Conn
 
 SCHEMAS = ["public", "assetsync"]
 SNAPSHOT_FILE = Path(__file__).with_name("schema_snapshot.txt")
@@ -79,10 +76,9 @@ OUR_FUNCTIONS = f"""
 
 
 @pytest.fixture(scope="module")
-def catalog(pg_server: PgServer, template_db: str) -> Iterator[Conn]:
-    """One migrated database for the whole module: these tests only read the catalogue."""
-    with module_database(pg_server, template_db) as url, psycopg.connect(url, autocommit=True) as connection:
-        yield connection
+def catalog(db: Conn) -> Conn:
+    """The module's shared database (conftest: db): these tests only read the catalogue."""
+    return db
 
 
 def rows(conn: Conn, query: str) -> list[str]:

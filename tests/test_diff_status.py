@@ -10,16 +10,13 @@ the tests that add a column use conftest's isolated conn.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from conftest import PgServer, create_database, drop_database
 from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
 
 CLEAN = "a tall man in a clean suit"
@@ -37,19 +34,6 @@ class Copy:
     project: UUID
     global_asset: UUID
     id: UUID
-
-
-@pytest.fixture(scope="module")
-def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
-
-
-@pytest.fixture(scope="module")
-def db(shared_url: str) -> Iterator[Conn]:
-    with psycopg.connect(shared_url, autocommit=True) as connection:
-        yield connection
 
 
 @pytest.fixture

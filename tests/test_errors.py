@@ -21,7 +21,6 @@ import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
-from conftest import PgServer, create_database, drop_database
 from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
 
 MISSING = uuid4()  # an id that exists nowhere
@@ -158,19 +157,6 @@ CASES: dict[str, Case] = {
     **{f"resolve-{ref.attr}": Case(RESOLVE, (ref, "description", "keep_local"), "55000", ref) for ref in UNLINKED},
     **{f"diff-{ref.attr}": Case(DIFF, (ref,), "55000", ref) for ref in UNLINKED},
 }
-
-
-@pytest.fixture(scope="module")
-def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
-
-
-@pytest.fixture(scope="module")
-def db(shared_url: str) -> Iterator[Conn]:
-    with psycopg.connect(shared_url, autocommit=True) as connection:
-        yield connection
 
 
 @pytest.fixture(scope="module")

@@ -10,22 +10,18 @@ sync_conflicts as a record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from conftest import PgServer
 from support import (
     SYNCED_FIELDS,
     Conn,
     clone,
-    emptied_after,
     error_of,
     global_asset,
-    module_database,
     new_global,
     new_project,
     project_asset,
@@ -42,19 +38,8 @@ IMAGE = "https://img.example/john.png"
 RED_HAIR = "https://img.example/john-red.png"
 
 
-@pytest.fixture(scope="module")
-def module_db_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
-    """One migrated database for the tests of this module, which change rows only (see conn)."""
-    with module_database(pg_server, template_db) as url:
-        yield url
-
-
-@pytest.fixture
-def conn(module_db_url: str) -> Iterator[Conn]:
-    """Overrides conftest's conn: the same autocommit superuser connection, to the module's database, whose four
-    tables are emptied after each test (fast; schema changes only inside conn.transaction(force_rollback=True))."""
-    with emptied_after(module_db_url) as connection:
-        yield connection
+# One migrated database for the module, its tables emptied after each test (conftest: conn).
+pytestmark = pytest.mark.shared_database
 
 
 @dataclass

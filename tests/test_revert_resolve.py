@@ -9,7 +9,6 @@ The tests share one migrated database per module (a fresh one costs ~0.4 s); eac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,7 +16,6 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from conftest import PgServer, create_database, drop_database
 from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
 
 CLEAN = "a tall man in a clean suit"
@@ -34,19 +32,6 @@ class Copy:
     project: UUID
     global_asset: UUID
     id: UUID
-
-
-@pytest.fixture(scope="module")
-def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
-
-
-@pytest.fixture(scope="module")
-def db(shared_url: str) -> Iterator[Conn]:
-    with psycopg.connect(shared_url, autocommit=True) as connection:
-        yield connection
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from conftest import PgServer, create_database, drop_database
 from support import Conn, clone, global_asset, new_global, new_project, project_asset, update
 
 CLEAN = "a tall man in a clean suit"
@@ -65,21 +64,6 @@ def scalar(db: Conn, query: str, params: Any = None) -> Any:
 
 def conflicts(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
     return project_asset(db, project_asset_id)["sync_conflicts"]
-
-
-@pytest.fixture(scope="module")
-def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
-    """One migrated database for the module: a fresh one costs ~0.4 s, and every test here makes its own rows."""
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
-
-
-@pytest.fixture(scope="module")
-def db(shared_url: str) -> Iterator[Conn]:
-    """An autocommit superuser connection to the module's database."""
-    with psycopg.connect(shared_url, autocommit=True) as connection:
-        yield connection
 
 
 @pytest.fixture
