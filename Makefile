@@ -28,8 +28,11 @@ bench: $(STAMP)
 		for f in bench/*.py; do $(BIN)/python "$$f" || exit 1; done; \
 	else echo "bench: no benchmarks yet (they land with a later issue)"; fi
 
+# Longer runs of the reliability tests: thousands of model-based examples (ASSETSYNC_MODEL_EXAMPLES=N to
+# change), the concurrency load test for a minute, and bench/soak when it exists.
 soak: $(STAMP)
-	@if [ -x bench/soak ]; then bench/soak; else echo "soak: no soak test yet (it lands with a later issue)"; fi
+	@if [ -x bench/soak ]; then bench/soak; fi
+	ASSETSYNC_MODEL_EXAMPLES=$${ASSETSYNC_MODEL_EXAMPLES:-3000} $(BIN)/pytest -q -s tests/test_model_based.py
 	ASSETSYNC_SOAK=1 $(BIN)/pytest -q -s tests/test_concurrency_load.py::test_mixed_load_loses_no_edit_and_raises_no_error
 
 venv: $(STAMP)
