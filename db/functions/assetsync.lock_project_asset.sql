@@ -21,22 +21,25 @@ begin
             hint = 'Pass the id of a project asset.';
     end if;
     loop
-        select pa.global_asset_id into v_global_asset_id
-        from public.project_assets as pa
-        where pa.id = p_project_asset_id;
+        -- One statement finds the linked global and locks it, the common case.
+        select g.id into v_global_asset_id
+        from public.global_assets as g
+        where g.id = (select pa.global_asset_id from public.project_assets as pa where pa.id = p_project_asset_id)
+        for key share of g;
         if not found then
-            raise exception using
-                errcode = 'P0002',
-                message = pg_catalog.format('project asset %s does not exist or is not visible', p_project_asset_id),
-                hint = 'Check the id, and that the caller owns the project.';
-        end if;
-        if v_global_asset_id is not null then
-            perform from public.global_assets as g where g.id = v_global_asset_id for key share;
+            -- Not visible, not linked, or its global not visible: tell which.
+            select pa.global_asset_id into v_global_asset_id
+            from public.project_assets as pa
+            where pa.id = p_project_asset_id;
             if not found then
-                -- Deleted or relinked meanwhile? Then start over; else the caller may not see it.
-                perform from public.project_assets as pa
-                where pa.id = p_project_asset_id and pa.global_asset_id = v_global_asset_id;
-                if found then
+                raise exception using
+                    errcode = 'P0002',
+                    message = pg_catalog.format('project asset %s does not exist or is not visible', p_project_asset_id),
+                    hint = 'Check the id, and that the caller owns the project.';
+            end if;
+            if v_global_asset_id is not null then
+                perform from public.global_assets as g where g.id = v_global_asset_id;
+                if not found then
                     raise exception using
                         errcode = 'P0002',
                         message = pg_catalog.format(
@@ -45,7 +48,7 @@ begin
                         ),
                         hint = 'A caller can sync only from global assets it owns.';
                 end if;
-                continue;
+                continue;  -- relinked meanwhile: lock the new global first
             end if;
         end if;
         select pa.* into v_row

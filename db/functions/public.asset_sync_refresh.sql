@@ -106,6 +106,7 @@ begin
 
     v_body := assetsync.source_pull(v_fields, v_modes);
     if assetsync.installed_source('assetsync.pull(uuid[])') is distinct from v_body then
+        -- A generic plan: the statement is planned once per session, not on every single sync.
         execute pg_catalog.format(
             $ddl$create or replace function assetsync.pull(p_project_asset_ids uuid[])
             returns setof jsonb
@@ -113,12 +114,30 @@ begin
             volatile
             security invoker
             set search_path = pg_catalog, pg_temp
+            set plan_cache_mode = force_generic_plan
             as %L$ddl$,
             v_body
         );
         comment on function assetsync.pull(uuid[]) is
             'The override-aware three-way sync of the given project assets as one UPDATE; returns one report per '
             'row. The caller must hold the row locks (see assetsync.lock_project_asset). Generated.';
+    end if;
+
+    v_body := assetsync.source_pull_global(v_fields, v_modes);
+    if assetsync.installed_source('assetsync.pull_global(uuid)') is distinct from v_body then
+        execute pg_catalog.format(
+            $ddl$create or replace function assetsync.pull_global(p_global_asset_id uuid)
+            returns integer
+            language plpgsql
+            volatile
+            security invoker
+            set search_path = pg_catalog, pg_temp
+            as %L$ddl$,
+            v_body
+        );
+        comment on function assetsync.pull_global(uuid) is
+            'The sync of every copy of one global asset as one UPDATE (the fan-out of sync_global_asset); '
+            'returns how many copies it visited. The caller must hold the locks. Generated.';
     end if;
 
     v_body := assetsync.source_diff(v_fields, v_modes);

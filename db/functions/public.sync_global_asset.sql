@@ -8,8 +8,6 @@ security invoker
 set search_path = pg_catalog, pg_temp
 set "assetsync.writer" = 'library'
 as $fn$
-declare
-    v_ids uuid[];
 begin
     if p_global_asset_id is null then
         raise exception using
@@ -25,18 +23,12 @@ begin
             message = pg_catalog.format('global asset %s does not exist or is not visible', p_global_asset_id),
             hint = 'Check the id, and that the caller owns the global asset.';
     end if;
-    select pg_catalog.array_agg(l.id order by l.id) into v_ids
-    from (
-        select pa.id
-        from public.project_assets as pa
-        where pa.global_asset_id = p_global_asset_id
-        order by pa.id
-        for update
-    ) as l;
-    if v_ids is null then
-        return 0;
-    end if;
-    return (select count(*) from assetsync.pull(v_ids));
+    perform
+    from public.project_assets as pa
+    where pa.global_asset_id = p_global_asset_id
+    order by pa.id
+    for update;
+    return assetsync.pull_global(p_global_asset_id);
 end;
 $fn$;
 
