@@ -23,10 +23,9 @@ migrate: $(STAMP)
 status: $(STAMP)
 	$(BIN)/assetsync status
 
+# Benchmarks (issue 7): full mode ~12 min, BENCH_ARGS=--quick ~1 min; see README, Performance.
 bench: $(STAMP)
-	@if [ -d bench ] && [ -n "$$(ls bench/*.py 2>/dev/null)" ]; then \
-		for f in bench/*.py; do $(BIN)/python "$$f" || exit 1; done; \
-	else echo "bench: no benchmarks yet (they land with a later issue)"; fi
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Longer runs of the reliability tests: thousands of model-based examples (ASSETSYNC_MODEL_EXAMPLES=N to
 # change), the concurrency load test for a minute, and bench/soak when it exists.

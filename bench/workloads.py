@@ -1,0 +1,485 @@
+"""The six workloads of issue 7. Each returns rows: variant, median, ratio to its floor, goal, met.
+
+Every variant runs once per round, in turn (ABAB...), after one unmeasured warm-up round. A single
+statement runs in a transaction that is rolled back, then the table is vacuumed, so every run starts
+from the same rows; a pgbench run is followed by lib.reset_rows (restore the rows it changed, vacuum).
+Beside the wall-clock median, each row has the server's CPU time per statement or transaction (cpu),
+which the other processes of a busy machine disturb much less.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lib import (
+    TRACK_TRIGGER,
+    Conn,
+    Measure,
+    Pgbench,
+    add_rows,
+    alternate,
+    connect,
+    measure_backend,
+    median,
+    reset_rows,
+    vacuum,
+)
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+DISABLE_TRACKING = f"alter table project_assets disable trigger {TRACK_TRIGGER}"
+ENABLE_TRACKING = f"alter table project_assets enable trigger {TRACK_TRIGGER}"
+# The triggers of proposal P1 (bench/proposals.sql), which replace the generated one when enabled.
+P1_TRIGGERS = ("bench_p1_update", "bench_p1_insert")
+P1_ON = [DISABLE_TRACKING, *(f"alter table project_assets enable trigger {t}" for t in P1_TRIGGERS)]
+P1_OFF = [*(f"alter table project_assets disable trigger {t}" for t in P1_TRIGGERS), ENABLE_TRACKING]
+G0 = "md5('g0')::uuid"  # the global of the fan-out set
+
+
+@dataclass
+class Config:
+    quick: bool
+    rounds: int  # measured rounds of workloads 1 and 5
+    long_rounds: int  # of the pgbench workloads and of fan-out
+    seconds: int  # per pgbench run
+    fan: int  # project assets of g0 (workloads 1 and 4)
+    spread: int  # project assets one version behind, spread over g1..g1000 (2, 3, 5)
+    big: int  # table size for workload 6 (the small side is `small`)
+    small: int
+    loop: int  # assets synced one call each in workload 4 (scaled to `fan`)
+    app_assets: int  # assets per run in workload 5
+
+    @classmethod
+    def make(cls, quick: bool) -> Config:
+        if quick:
+            return cls(True, 3, 2, 2, 10_000, 10_000, 200_000, 10_000, 300, 300)
+        return cls(False, 7, 3, 20, 100_000, 100_000, 1_000_000, 10_000, 5_000, 4_000)
+
+
+@dataclass
+class Row:
+    workload: str
+    variant: str
+    median: float
+    unit: str
+    ratio: float  # median / the floor's median
+    cpu_ms: float | None = None  # median server CPU time per statement or transaction
+    cpu_ratio: float | None = None
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+    samples: list[Measure] = field(default_factory=list)
+    proposal: bool = False  # a shape of bench/proposals.sql, not the product
+
+
+@dataclass
+class Context:
+    cfg: Config
+    dsn: str  # the bench database
+    conn: Conn
+    pgbench: Pgbench
+    small_dsn: str | None = None  # workload 6's small database, migrated with the bench database
+    proposals: bool = False  # also measure the shapes of bench/proposals.sql
+    explain: list[str] = field(default_factory=list)
+
+
+def pa_id(n: int) -> uuid.UUID:
+    """The id of project asset n, as md5('pa' || n)::uuid computes it."""
+    return uuid.UUID(hashlib.md5(f"pa{n}".encode(), usedforsecurity=False).hexdigest())
+
+
+def make_rows(name: str, unit: str, samples: dict[str, list[Measure]]) -> list[Row]:
+    """One row per variant; the first variant is the floor."""
+    floor = next(iter(samples.values()))
+    base = median([m.value for m in floor])
+    floor_cpu = [m.cpu_ms for m in floor if m.cpu_ms is not None]
+    rows = []
+    for variant, measures in samples.items():
+        value = median([m.value for m in measures])
+        cpu = [m.cpu_ms for m in measures if m.cpu_ms is not None]
+        cpu_ms = median(cpu) if cpu and len(cpu) == len(measures) else None
+        cpu_ratio = cpu_ms / median(floor_cpu) if cpu_ms is not None and floor_cpu and median(floor_cpu) else None
+        rows.append(Row(name, variant, value, unit, value / base, cpu_ms, cpu_ratio, samples=measures,
+                        proposal=variant.startswith("proposed")))  # fmt: skip
+    return rows
+
+
+def execute_all(conn: Conn, statements: list[str]) -> None:
+    for statement in statements:
+        conn.execute(statement)
+
+
+def goal(row: Row, text: str, met: bool, note: str = "", cpu_met: bool | None = None) -> None:
+    """The verdict is the wall-clock one (the issue's); where the server CPU time says otherwise, the note
+    says so: on a busy machine the CPU time is the steadier of the two."""
+    if cpu_met is not None and cpu_met != met:
+        note = f"{note}; by server CPU: {'met' if cpu_met else 'missed'}".lstrip("; ")
+    row.goal, row.met, row.note = text, met, note
+
+
+def cpu(row: Row) -> float:
+    """The row's CPU ratio to the floor, or its wall ratio where no CPU time was measured."""
+    return row.cpu_ratio if row.cpu_ratio is not None else row.ratio
+
+
+# -- 1. tracking overhead, bulk -------------------------------------------------------------
+
+
+def tracking_bulk(ctx: Context) -> list[Row]:
+    conn = ctx.conn
+    statement = f"update project_assets set description = description || ' (bulk)' where global_asset_id = {G0}"
+    setup = {
+        "no trigger (floor)": [DISABLE_TRACKING],
+        "empty trigger": [DISABLE_TRACKING, "alter table project_assets enable trigger bench_empty"],
+        "tracked": [],
+    }
+    if ctx.proposals:
+        setup["proposed P1"] = P1_ON
+
+    def run(variant: str, warmup: bool) -> Measure:
+        with conn.transaction(force_rollback=True):
+            execute_all(conn, setup[variant])
+            with measure_backend(conn) as m:
+                conn.execute(statement)
+        vacuum(conn)
+        return m
+
+    rows = make_rows(
+        f"1 tracking, bulk UPDATE of {ctx.cfg.fan:,} rows", "ms", alternate(list(setup), ctx.cfg.rounds, run)
+    )
+    empty = rows[1]
+    for tracked in rows[2:]:
+        vs_empty, cpu_vs_empty = tracked.median / empty.median, cpu(tracked) / cpu(empty)
+        goal(tracked, "<=1.30x floor, <=1.10x empty trigger", tracked.ratio <= 1.3 and vs_empty <= 1.1,
+             f"{vs_empty:.2f}x the empty trigger (cpu {cpu_vs_empty:.2f}x)",
+             cpu(tracked) <= 1.3 and cpu_vs_empty <= 1.1)  # fmt: skip
+    return rows
+
+
+# -- 2. tracking overhead, OLTP -------------------------------------------------------------
+
+
+def tracking_oltp(ctx: Context) -> list[Row]:
+    conn, cfg = ctx.conn, ctx.cfg
+    last = cfg.fan + cfg.spread
+    script = (
+        f"\\set n random(1, {last})\n"
+        "update project_assets set description = 'oltp ' || :n || ' ' || random() "
+        "where id = md5('pa' || :n)::uuid;\n"
+    )
+
+    setup = {"untracked (floor)": ([DISABLE_TRACKING], [ENABLE_TRACKING]), "tracked": ([], [])}
+    if ctx.proposals:
+        setup["proposed P1"] = (P1_ON, P1_OFF)
+
+    def run(variant: str, warmup: bool) -> Measure:
+        execute_all(conn, setup[variant][0])
+        try:
+            result = ctx.pgbench.run(ctx.dsn, "tracking_oltp", script, warmup)
+        finally:
+            execute_all(conn, setup[variant][1])
+        vacuum(conn)
+        return result
+
+    rows = make_rows("2 tracking, OLTP UPDATE by pk (pgbench, 2 clients)", "tps",
+                     alternate(list(setup), cfg.long_rounds, run))  # fmt: skip
+    reset_rows(conn, 1, last)
+    for row in rows[1:]:
+        goal(row, ">=0.90x floor tps", row.ratio >= 0.9, cpu_met=1 / cpu(row) >= 0.9)
+    return rows
+
+
+# -- 3. single sync -------------------------------------------------------------------------
+
+
+def _pool_id(first: int, size: int) -> str:
+    """SQL for the next project asset of the pool first..first+size-1, in turn (bench_seq). A scalar
+    subquery, so that it is evaluated once per statement and the row is found by its primary key."""
+    return f"(select md5('pa' || (nextval('bench_seq') % {size} + {first}))::uuid)"
+
+
+def single_sync(ctx: Context) -> list[Row]:
+    conn, cfg = ctx.conn, ctx.cfg
+    first, size = cfg.fan + 1, cfg.spread
+    scripts = {
+        "plain UPDATE by pk (floor)": (
+            "update project_assets set name = 'asset 1', asset_type = 'character', description = 'v2 description 1', "
+            "image_key_url = 'https://img.example/v2/1', visual_style_capsule_id = null, global_version = 2, "
+            f"last_synced_at = now(), sync_conflicts = '{{}}' where id = {_pool_id(first, size)};\n"
+        ),
+        "sync_project_asset()": f"select sync_project_asset({_pool_id(first, size)});\n",
+    }
+    setup = {"plain UPDATE by pk (floor)": ([DISABLE_TRACKING], [ENABLE_TRACKING]), "sync_project_asset()": ([], [])}
+    if ctx.proposals:
+        scripts["proposed P1+P2"] = f"select bench_sync_project_asset({_pool_id(first, size)});\n"
+        setup["proposed P1+P2"] = (P1_ON, P1_OFF)
+
+    def run(variant: str, warmup: bool) -> Measure:
+        conn.execute("select setval('bench_seq', 1, false)")
+        execute_all(conn, setup[variant][0])
+        try:
+            result = ctx.pgbench.run(ctx.dsn, "single_sync", scripts[variant], warmup, latency=True)
+        finally:
+            execute_all(conn, setup[variant][1])
+        reset_rows(conn, first, first + size - 1)
+        return result
+
+    rows = make_rows("3 single sync, one version behind (pgbench, 2 clients)", "ms latency",
+                     alternate(list(scripts), cfg.long_rounds, run))  # fmt: skip
+    for row in rows[1:]:
+        goal(row, "<=1.50x floor latency", row.ratio <= 1.5, cpu_met=cpu(row) <= 1.5)
+    return rows
+
+
+# -- 4. fan-out -----------------------------------------------------------------------------
+
+
+def fan_out(ctx: Context) -> list[Row]:
+    cfg = ctx.cfg
+    scale = cfg.fan / cfg.loop
+    statements = {
+        "UPDATE ... FROM (floor)": (
+            "update project_assets as pa set name = g.name, asset_type = g.asset_type, description = g.description, "
+            "image_key_url = g.image_key_url, visual_style_capsule_id = g.visual_style_capsule_id, "
+            f"global_version = g.version, last_synced_at = now() from global_assets as g where g.id = {G0} "
+            "and pa.global_asset_id = g.id"
+        ),
+        "sync_global_asset()": f"select sync_global_asset({G0})",
+        "sync_project_asset() per asset": (
+            "select count(sync_project_asset(s.id)) from (select id from project_assets "
+            f"where global_asset_id = {G0} order by id limit {cfg.loop}) as s"
+        ),
+    }
+    if ctx.proposals:
+        statements["proposed P1+P3"] = f"select bench_sync_global_asset({G0})"
+        statements["proposed P1+P2 per asset"] = statements["sync_project_asset() per asset"].replace(
+            "sync_project_asset(", "bench_sync_project_asset("
+        )
+
+    def run(variant: str, warmup: bool) -> Measure:
+        # A fresh backend each time, so that its peak memory is this run's.
+        with connect(ctx.dsn) as conn, conn.transaction(force_rollback=True):
+            if variant.endswith("(floor)"):
+                conn.execute(DISABLE_TRACKING)
+            if variant.startswith("proposed"):
+                execute_all(conn, P1_ON)
+            with measure_backend(conn, memory=True) as m:
+                conn.execute(statements[variant])
+        vacuum(ctx.conn)
+        if variant.endswith("per asset"):  # scaled to all the copies
+            m.value *= scale
+            m.cpu_ms = m.cpu_ms * scale if m.cpu_ms is not None else None
+        return m
+
+    name = f"4 fan-out over {cfg.fan:,} copies (10% overrides, 1% conflicts)"
+    rows = make_rows(name, "ms", alternate(list(statements), cfg.long_rounds, run))
+    floor, func, loop = rows[:3]
+
+    def peaks(row: Row) -> tuple[float, float] | None:
+        rss = [m.peak_rss_mib for m in row.samples if m.peak_rss_mib is not None]
+        private = [m.peak_private_mib for m in row.samples if m.peak_private_mib is not None]
+        return (max(rss), max(private)) if rss and private else None
+
+    def memory_note(row: Row) -> str:
+        p = peaks(row)
+        return f"peak RSS {p[0]:.0f} MiB (private {p[1]:.0f} MiB)" if p else "peak RSS n/a (server not here)"
+
+    def judge(func: Row, loop: Row) -> None:
+        # Flat: the function's private memory stays within a few work_mem-sized buffers of the floor's.
+        f_peak, fn_peak = peaks(floor), peaks(func)
+        flat = f_peak is None or fn_peak is None or fn_peak[1] <= f_peak[1] + 32
+        speedup = loop.median / func.median
+        goal(func, "<=1.50x floor, >=20x the loop, memory flat", func.ratio <= 1.5 and speedup >= 20 and flat,
+             f"{speedup:.0f}x faster than the loop; {memory_note(func)}",
+             cpu(func) <= 1.5 and cpu(loop) / cpu(func) >= 20 and flat)  # fmt: skip
+        loop.note = f"{cfg.loop:,} calls, scaled x{scale:g}; {memory_note(loop)}"
+
+    floor.note = memory_note(floor)
+    judge(func, loop)
+    if ctx.proposals:
+        judge(rows[3], rows[4])
+    return rows
+
+
+# -- 5. app-side peer -----------------------------------------------------------------------
+
+
+class AppSync:
+    """The sync written the way an application endpoint would: read the copy (locking it), read the
+    global, compare field by field in Python (reading the base snapshot only when an overridden field
+    differs from the global), write the changes. One transaction per asset, over a local connection.
+    The app marks its writes as the library's (assetsync.writer), as the contract allows."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        row = conn.execute("select assetsync.synced_fields()").fetchone()
+        assert row is not None
+        self.fields: list[str] = list(row[0])
+
+    def sync(self, asset_id: uuid.UUID) -> None:
+        conn, fields = self.conn, self.fields
+        columns = ", ".join(fields)
+        with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+            local = cur.execute(
+                "select global_asset_id, global_version, overridden_fields, sync_conflicts, "
+                f"{columns} from project_assets where id = %s for update",
+                (asset_id,),
+            ).fetchone()
+            assert local is not None and local["global_asset_id"] is not None
+            remote = cur.execute(
+                f"select version, {columns} from global_assets where id = %s", (local["global_asset_id"],)
+            ).fetchone()
+            assert remote is not None
+            overridden = set(local["overridden_fields"])
+            conflicts: dict[str, Any] = dict(local["sync_conflicts"])
+            changes: dict[str, Any] = {}
+            base: dict[str, Any] | None = None
+            for f in fields:
+                mine, theirs = local[f], remote[f]
+                if f not in overridden or mine == theirs:
+                    if f not in overridden and mine != theirs:
+                        changes[f] = theirs
+                    conflicts.pop(f, None)
+                    continue
+                if base is None:
+                    snap = cur.execute(
+                        "select snapshot from global_asset_versions where global_asset_id = %s and version = %s",
+                        (local["global_asset_id"], local["global_version"]),
+                    ).fetchone()
+                    base = snap["snapshot"] if snap else {}
+                as_json = None if theirs is None else str(theirs)
+                if as_json != base.get(f):
+                    conflicts[f] = {
+                        "base": base.get(f), "local": mine, "global": as_json,
+                        "global_version": remote["version"], "detected_at": datetime.now(UTC).isoformat(),
+                    }  # fmt: skip
+            assignments = "".join(f"{f} = %s, " for f in changes)
+            cur.execute(
+                f"update project_assets set {assignments}sync_conflicts = %s, global_version = %s, "
+                "last_synced_at = now() where id = %s",
+                (*changes.values(), Jsonb(conflicts), remote["version"], asset_id),
+            )
+
+
+def app_peer(ctx: Context) -> list[Row]:
+    cfg = ctx.cfg
+    next_n = [cfg.fan + 1]
+
+    def take(count: int) -> list[uuid.UUID]:
+        ids = [pa_id(n) for n in range(next_n[0], next_n[0] + count)]
+        next_n[0] += count
+        assert next_n[0] <= cfg.fan + cfg.spread + 1, "not enough assets one version behind"
+        return ids
+
+    with connect(ctx.dsn, **{"assetsync.writer": "library"}) as app_conn, connect(ctx.dsn) as db_conn:
+        app = AppSync(app_conn)
+        runners: dict[str, Callable[[uuid.UUID], Any]] = {
+            "app-side Python (floor)": app.sync,
+            "sync_project_asset()": lambda i: db_conn.execute("select sync_project_asset(%s)", (i,)),
+        }
+        if ctx.proposals:
+            runners["proposed P1+P2"] = lambda i: db_conn.execute("select bench_sync_project_asset(%s)", (i,))
+
+        def run(variant: str, warmup: bool) -> Measure:
+            ids = take(cfg.app_assets)
+            proposed = variant.startswith("proposed")
+            execute_all(ctx.conn, P1_ON if proposed else [])
+            try:
+                start = time.perf_counter()
+                for asset_id in ids:
+                    runners[variant](asset_id)
+                return Measure(len(ids) / (time.perf_counter() - start))
+            finally:
+                execute_all(ctx.conn, P1_OFF if proposed else [])
+
+        rows = make_rows("5 app-side peer, one asset per call (Python, 127.0.0.1)", "assets/s",
+                         alternate(list(runners), cfg.rounds, run))  # fmt: skip
+    reset_rows(ctx.conn, cfg.fan + 1, cfg.fan + cfg.spread)
+    for row in rows[1:]:
+        goal(row, ">=5x app throughput", row.ratio >= 5)
+    return rows
+
+
+# -- 6. scale -------------------------------------------------------------------------------
+
+
+def scale(ctx: Context) -> list[Row]:
+    cfg = ctx.cfg
+    big_first = cfg.fan + 1  # the pool: `small` spread assets in each database
+    add_rows(ctx.conn, cfg.fan + cfg.spread + 1, cfg.big, "filler")
+    assert ctx.small_dsn is not None, "run.py creates the small database with the bench database"
+    small_dsn = ctx.small_dsn
+    with connect(small_dsn) as small_conn:
+        sides = {
+            f"{cfg.small:,} rows (floor)": (small_dsn, small_conn, 1),
+            f"{cfg.big:,} rows": (ctx.dsn, ctx.conn, big_first),
+        }
+
+        def run(variant: str, warmup: bool) -> Measure:
+            dsn, conn, first = sides[variant]
+            conn.execute("select setval('bench_seq', 1, false)")
+            script = f"select sync_project_asset({_pool_id(first, cfg.small)});\n"
+            result = ctx.pgbench.run(dsn, "scale", script, warmup, latency=True)
+            reset_rows(conn, first, first + cfg.small - 1)
+            return result
+
+        rows = make_rows("6 scale, sync_project_asset() latency (pgbench, 2 clients)", "ms latency",
+                         alternate(list(sides), cfg.long_rounds, run))  # fmt: skip
+    ctx.explain = explain_sync(ctx.dsn, big_first)
+    note = "quick mode: 200k rows stand in for 1M" if cfg.quick else ""
+    goal(rows[1], "<=1.10x", rows[1].ratio <= 1.1, note, cpu(rows[1]) <= 1.1)
+    return rows
+
+
+_COST = re.compile(r" {2}\(cost=[^)]*\)")
+
+
+def explain_sync(dsn: str, first: int) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements one sync_project_asset() runs, with auto_explain,
+    after five calls in the same session (so PL/pgSQL has settled on its plans)."""
+    notices: list[str] = []
+    with connect(dsn) as conn:
+        try:
+            conn.execute("load 'auto_explain'")
+        except Exception as exc:  # not a superuser, or no auto_explain: say so, do not fail
+            return [f"(auto_explain not available: {exc})"]
+        for n in range(first + 1, first + 6):
+            with conn.transaction(force_rollback=True):
+                conn.execute("select sync_project_asset(%s)", (pa_id(n),))
+        for setting in (
+            "auto_explain.log_min_duration = 0", "auto_explain.log_analyze = on", "auto_explain.log_buffers = on",
+            "auto_explain.log_nested_statements = on", "auto_explain.log_triggers = on",
+            "auto_explain.log_level = notice", "client_min_messages = notice",
+        ):  # fmt: skip
+            conn.execute(f"set {setting}")
+        conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+        with conn.transaction(force_rollback=True):
+            conn.execute("select sync_project_asset(%s)", (pa_id(first),))
+    out = []
+    for message in notices:
+        head, _, body = message.partition("Query Text: ")
+        lines = body.splitlines()
+        start = next((i for i, line in enumerate(lines) if "(cost=" in line), len(lines))
+        query = " ".join(" ".join(lines[:start]).split())
+        if query.startswith("select sync_project_asset"):
+            continue  # the outer call: its time is that of the statements below and their overhead
+        plan = "\n".join("    " + _COST.sub("", line) for line in lines[start:])
+        out.append(f"-- {query[:150]}{' ...' if len(query) > 150 else ''}  [{head.strip().rstrip(':')}]\n{plan}")
+    return out
+
+
+WORKLOADS: dict[str, Callable[[Context], list[Row]]] = {
+    "1": tracking_bulk,
+    "2": tracking_oltp,
+    "3": single_sync,
+    "4": fan_out,
+    "5": app_peer,
+    "6": scale,
+}
