@@ -123,6 +123,24 @@ begin
             'row. The caller must hold the row locks (see assetsync.lock_project_asset). Generated.';
     end if;
 
+    v_body := assetsync.source_pull_one(v_fields, v_modes);
+    if assetsync.installed_source('assetsync.pull_one(uuid)') is distinct from v_body then
+        execute pg_catalog.format(
+            $ddl$create or replace function assetsync.pull_one(p_project_asset_id uuid)
+            returns jsonb
+            language plpgsql
+            volatile
+            security invoker
+            set search_path = pg_catalog, pg_temp
+            set plan_cache_mode = force_generic_plan
+            as %L$ddl$,
+            v_body
+        );
+        comment on function assetsync.pull_one(uuid) is
+            'The override-aware three-way sync of one project asset as one UPDATE by primary key; returns its '
+            'report (sync_project_asset). The caller must hold the row lock. Generated.';
+    end if;
+
     v_body := assetsync.source_pull_global(v_fields, v_modes);
     if assetsync.installed_source('assetsync.pull_global(uuid)') is distinct from v_body then
         execute pg_catalog.format(

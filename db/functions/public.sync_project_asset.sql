@@ -8,12 +8,9 @@ security invoker
 set search_path = pg_catalog, pg_temp
 set "assetsync.writer" = 'library'
 as $fn$
-declare
-    v_report jsonb;
 begin
     perform assetsync.lock_project_asset(p_project_asset_id, true);
-    select r.report into v_report from assetsync.pull(array[p_project_asset_id]) as r (report);
-    return v_report;
+    return assetsync.pull_one(p_project_asset_id);
 end;
 $fn$;
 

@@ -1,0 +1,53 @@
+-- Generates the body of assetsync.pull_one(): the sync of ONE project asset, by its id, returning its
+-- report. A scalar primary-key predicate keeps even a generic plan an index lookup per table, whatever
+-- the size of the library (an array predicate may hash-join every global asset for one row).
+
+create or replace function assetsync.source_pull_one(p_fields text[], p_modes text[])
+returns text
+language plpgsql
+immutable
+security invoker
+set search_path = pg_catalog, pg_temp
+as $fn$
+begin
+    return pg_catalog.format(
+        $tpl$
+declare
+    v_report jsonb;
+begin
+    with s as (%1$s    )
+    update public.project_assets as t
+    set
+%2$s
+        sync_conflicts = s.sync_conflicts,
+        global_version = s.to_version,
+        last_synced_at = pg_catalog.now()
+    from s
+    where t.id = s.id
+    returning
+        pg_catalog.jsonb_build_object(
+            'project_asset_id', s.id,
+            'global_asset_id', s.global_asset_id,
+            'from_version', s.from_version,
+            'to_version', s.to_version,
+            'status', case
+                when s.to_version = s.from_version and s.updated_fields = '{}' and s.conflict_fields = '{}'
+                    then 'up_to_date'
+                else 'synced'
+            end,
+            'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
+            'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
+            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
+        )
+    into v_report;
+    return v_report;
+end;
+$tpl$,
+        assetsync.sql_pull_select(p_fields, p_modes, 'pa.id = p_project_asset_id'),
+        assetsync.sql_pull_set(p_fields)
+    );
+end;
+$fn$;
+
+comment on function assetsync.source_pull_one(text[], text[]) is
+'Code generator for assetsync.pull_one(); called by asset_sync_refresh().';
