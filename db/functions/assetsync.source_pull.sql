@@ -24,26 +24,14 @@ begin
         from s
         where t.id = s.id
         returning
-            pg_catalog.jsonb_build_object(
-                'project_asset_id', s.id,
-                'global_asset_id', s.global_asset_id,
-                'from_version', s.from_version,
-                'to_version', s.to_version,
-                'status', case
-                    when s.to_version = s.from_version and s.updated_fields = '{}' and s.conflict_fields = '{}'
-                        then 'up_to_date'
-                    else 'synced'
-                end,
-                'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
-                'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
-                'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
-            ) as report
+            %3$s as report
     )
     select u.report from u;
 end;
 $tpl$,
         assetsync.sql_pull_select(p_fields, p_modes, 'pa.id = any(p_project_asset_ids)'),
-        assetsync.sql_pull_set(p_fields)
+        assetsync.sql_pull_set(p_fields),
+        assetsync.sql_pull_report()
     );
 end;
 $fn$;
