@@ -15,7 +15,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/sqlfluff lint db
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 
 migrate: $(STAMP)
 	$(BIN)/assetsync migrate
