@@ -23,9 +23,8 @@ begin
     end if;
     v_row := assetsync.lock_project_asset(p_project_asset_id, true);
     if p_fields is null then
-        v_fields := assetsync.checked_field_names(
-            array(select f from unnest(v_row.overridden_fields) as f where f = any(assetsync.synced_fields()))
-        );
+        -- overridden_fields holds only synced names (checked on every write): put them in column order.
+        v_fields := assetsync.checked_field_names(v_row.overridden_fields);
     end if;
     perform assetsync.revert_fields(p_project_asset_id, v_fields);
     return v_fields;
