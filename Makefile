@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint migrate status bench soak clean clean-data venv
+.PHONY: demo test lint migrate status bench soak golden clean clean-data venv
 
 demo: $(STAMP)
 	$(BIN)/assetsync demo
@@ -16,6 +16,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/sqlfluff lint db
 	$(BIN)/ruff check src tests bench
+
+# Rewrites tests/generated_functions.sql from what asset_sync_refresh() generates now; commit the diff.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_generated_code.py
 
 migrate: $(STAMP)
 	$(BIN)/assetsync migrate
