@@ -1,4 +1,4 @@
-CREATE OR REPLACE FUNCTION assetsync.apply_snapshot(p_global_asset_id uuid, p_snapshot jsonb)
+CREATE OR REPLACE FUNCTION assetsync.apply_snapshot(p_global_asset_id uuid, p_snapshot jsonb, p_null_fields text[])
  RETURNS integer
  LANGUAGE plpgsql
  SET search_path TO 'pg_catalog', 'pg_temp'
@@ -12,20 +12,30 @@ declare
 begin
     update public.global_assets as g
     set
-        name = case when p_snapshot ? 'name' then s.name else g.name end,
-        asset_type = case when p_snapshot ? 'asset_type' then s.asset_type else g.asset_type end,
-        description = case when p_snapshot ? 'description' then s.description else g.description end,
-        image_key_url = case when p_snapshot ? 'image_key_url' then s.image_key_url else g.image_key_url end,
-        visual_style_capsule_id = case when p_snapshot ? 'visual_style_capsule_id' then s.visual_style_capsule_id else g.visual_style_capsule_id end
-    from pg_catalog.jsonb_populate_record(null::public.global_assets, p_snapshot) as s
+        name = s.new_name,
+        asset_type = s.new_asset_type,
+        description = s.new_description,
+        image_key_url = s.new_image_key_url,
+        visual_style_capsule_id = s.new_visual_style_capsule_id
+    from (
+        select
+            case when p_snapshot ? 'name' then b.name else g.name end as new_name,
+            case when p_snapshot ? 'asset_type' then b.asset_type else g.asset_type end as new_asset_type,
+            case when p_snapshot ? 'description' then b.description else g.description end as new_description,
+            case when p_snapshot ? 'image_key_url' then b.image_key_url else g.image_key_url end as new_image_key_url,
+            case when p_snapshot ? 'visual_style_capsule_id' then b.visual_style_capsule_id else g.visual_style_capsule_id end as new_visual_style_capsule_id
+        from public.global_assets as g
+        cross join lateral pg_catalog.jsonb_to_record(p_snapshot) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
+        where g.id = p_global_asset_id
+    ) as s
     where
         g.id = p_global_asset_id
         and (
-            (p_snapshot ? 'name' and s.name is distinct from g.name)
-            or (p_snapshot ? 'asset_type' and s.asset_type is distinct from g.asset_type)
-            or (p_snapshot ? 'description' and s.description is distinct from g.description)
-            or (p_snapshot ? 'image_key_url' and s.image_key_url is distinct from g.image_key_url)
-            or (p_snapshot ? 'visual_style_capsule_id' and s.visual_style_capsule_id is distinct from g.visual_style_capsule_id)
+            s.new_name is distinct from g.name
+            or s.new_asset_type is distinct from g.asset_type
+            or s.new_description is distinct from g.description
+            or s.new_image_key_url is distinct from g.image_key_url
+            or s.new_visual_style_capsule_id is distinct from g.visual_style_capsule_id
         )
     returning g.version into v_version;
     if not found then
@@ -84,7 +94,7 @@ begin
     inner join public.global_assets as g on pa.global_asset_id = g.id
     left join public.global_asset_versions as v
         on v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
-    cross join lateral pg_catalog.jsonb_populate_record(null::public.global_assets, v.snapshot) as b
+    cross join lateral pg_catalog.jsonb_to_record(v.snapshot) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
     cross join lateral (
         values ('name'::text, 1, 'name' = any(pa.overridden_fields), not (pa.name is distinct from g.name), not (g.name is distinct from b.name),
              pg_catalog.to_jsonb(pa.name), pg_catalog.to_jsonb(g.name), pg_catalog.to_jsonb(b.name)),
@@ -120,17 +130,28 @@ begin
             pa.global_asset_id,
             pa.global_version as from_version,
             g.version as to_version,
-            case when 'name' = any(pa.overridden_fields) then pa.name else g.name end as f1,
-            case when 'asset_type' = any(pa.overridden_fields) then pa.asset_type else g.asset_type end as f2,
-            case when 'description' = any(pa.overridden_fields) then pa.description else g.description end as f3,
-            case when 'image_key_url' = any(pa.overridden_fields) then pa.image_key_url else g.image_key_url end as f4,
-            case when 'visual_style_capsule_id' = any(pa.overridden_fields) then pa.visual_style_capsule_id else g.visual_style_capsule_id end as f5,
+            pa.sync_conflicts as old_sync_conflicts,
+            case when 'name' = any(pa.overridden_fields)
+                then pa.name else g.name end as new_name,
+            case when 'asset_type' = any(pa.overridden_fields)
+                then pa.asset_type else g.asset_type end as new_asset_type,
+            case when 'description' = any(pa.overridden_fields)
+                then pa.description else g.description end as new_description,
+            case when 'image_key_url' = any(pa.overridden_fields)
+                then pa.image_key_url else g.image_key_url end as new_image_key_url,
+            case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                then pa.visual_style_capsule_id else g.visual_style_capsule_id end as new_visual_style_capsule_id,
             pg_catalog.array_remove(array[
-                case when not ('name' = any(pa.overridden_fields)) and pa.name is distinct from g.name then 'name' end,
-                case when not ('asset_type' = any(pa.overridden_fields)) and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
-                case when not ('description' = any(pa.overridden_fields)) and pa.description is distinct from g.description then 'description' end,
-                case when not ('image_key_url' = any(pa.overridden_fields)) and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
-                case when not ('visual_style_capsule_id' = any(pa.overridden_fields)) and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                case when not ('name' = any(pa.overridden_fields))
+                    and pa.name is distinct from g.name then 'name' end,
+                case when not ('asset_type' = any(pa.overridden_fields))
+                    and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                case when not ('description' = any(pa.overridden_fields))
+                    and pa.description is distinct from g.description then 'description' end,
+                case when not ('image_key_url' = any(pa.overridden_fields))
+                    and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
             ]::text[], null) as updated_fields,
             pg_catalog.array_remove(array[
                 case when 'name' = any(pa.overridden_fields) then 'name' end,
@@ -140,53 +161,88 @@ begin
                 case when 'visual_style_capsule_id' = any(pa.overridden_fields) then 'visual_style_capsule_id' end
             ]::text[], null) as kept_fields,
             case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
-                    case when 'name' = any(pa.overridden_fields) and g.name is distinct from b.name and pa.name is distinct from g.name then 'name' end,
-                    case when 'asset_type' = any(pa.overridden_fields) and g.asset_type is distinct from b.asset_type and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
-                    case when 'description' = any(pa.overridden_fields) and g.description is distinct from b.description and pa.description is distinct from g.description then 'description' end,
-                    case when 'image_key_url' = any(pa.overridden_fields) and g.image_key_url is distinct from b.image_key_url and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
-                    case when 'visual_style_capsule_id' = any(pa.overridden_fields) and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                    case when 'name' = any(pa.overridden_fields)
+                        and g.name is distinct from b.name
+                        and pa.name is distinct from g.name then 'name' end,
+                    case when 'asset_type' = any(pa.overridden_fields)
+                        and g.asset_type is distinct from b.asset_type
+                        and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                    case when 'description' = any(pa.overridden_fields)
+                        and g.description is distinct from b.description
+                        and pa.description is distinct from g.description then 'description' end,
+                    case when 'image_key_url' = any(pa.overridden_fields)
+                        and g.image_key_url is distinct from b.image_key_url
+                        and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                    case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                        and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                        and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
                 ]::text[], null)
             end as conflict_fields,
             case when pa.overridden_fields = '{}' then '{}'::jsonb else
                 (pa.sync_conflicts - pg_catalog.array_remove(array[
-                    case when not ('name' = any(pa.overridden_fields)) or not (pa.name is distinct from g.name) then 'name' end,
-                    case when not ('asset_type' = any(pa.overridden_fields)) or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
-                    case when not ('description' = any(pa.overridden_fields)) or not (pa.description is distinct from g.description) then 'description' end,
-                    case when not ('image_key_url' = any(pa.overridden_fields)) or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
-                    case when not ('visual_style_capsule_id' = any(pa.overridden_fields)) or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
+                    case when not ('name' = any(pa.overridden_fields))
+                        or not (pa.name is distinct from g.name) then 'name' end,
+                    case when not ('asset_type' = any(pa.overridden_fields))
+                        or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
+                    case when not ('description' = any(pa.overridden_fields))
+                        or not (pa.description is distinct from g.description) then 'description' end,
+                    case when not ('image_key_url' = any(pa.overridden_fields))
+                        or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
+                    case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                        or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
                 ]::text[], null))
-                || coalesce(case when 'name' = any(pa.overridden_fields) and g.name is distinct from b.name and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'name' = any(pa.overridden_fields)
+                    and g.name is distinct from b.name
+                    and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
                     'name', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.name), 'local', pg_catalog.to_jsonb(pa.name),
-                        'global', pg_catalog.to_jsonb(g.name), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.name),
+                        'local', pg_catalog.to_jsonb(pa.name),
+                        'global', pg_catalog.to_jsonb(g.name),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'asset_type' = any(pa.overridden_fields) and g.asset_type is distinct from b.asset_type and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'asset_type' = any(pa.overridden_fields)
+                    and g.asset_type is distinct from b.asset_type
+                    and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
                     'asset_type', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.asset_type), 'local', pg_catalog.to_jsonb(pa.asset_type),
-                        'global', pg_catalog.to_jsonb(g.asset_type), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.asset_type),
+                        'local', pg_catalog.to_jsonb(pa.asset_type),
+                        'global', pg_catalog.to_jsonb(g.asset_type),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'description' = any(pa.overridden_fields) and g.description is distinct from b.description and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'description' = any(pa.overridden_fields)
+                    and g.description is distinct from b.description
+                    and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
                     'description', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.description), 'local', pg_catalog.to_jsonb(pa.description),
-                        'global', pg_catalog.to_jsonb(g.description), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.description),
+                        'local', pg_catalog.to_jsonb(pa.description),
+                        'global', pg_catalog.to_jsonb(g.description),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'image_key_url' = any(pa.overridden_fields) and g.image_key_url is distinct from b.image_key_url and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'image_key_url' = any(pa.overridden_fields)
+                    and g.image_key_url is distinct from b.image_key_url
+                    and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
                     'image_key_url', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.image_key_url), 'local', pg_catalog.to_jsonb(pa.image_key_url),
-                        'global', pg_catalog.to_jsonb(g.image_key_url), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.image_key_url),
+                        'local', pg_catalog.to_jsonb(pa.image_key_url),
+                        'global', pg_catalog.to_jsonb(g.image_key_url),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'visual_style_capsule_id' = any(pa.overridden_fields) and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                    and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
                     'visual_style_capsule_id', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id), 'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
-                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id),
+                        'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
+                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
@@ -195,46 +251,43 @@ begin
         inner join public.global_assets as g on pa.global_asset_id = g.id
         -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
         -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
-        cross join lateral pg_catalog.jsonb_populate_record(
-            null::public.global_assets,
+        cross join lateral pg_catalog.jsonb_to_record(
             case when pa.overridden_fields <> '{}' then (
                 select v.snapshot
                 from public.global_asset_versions as v
                 where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
             ) end
-        ) as b
+        ) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
         where pa.id = any(p_project_asset_ids)
-    ),
-    u as (
-        update public.project_assets as t
-        set
-            name = s.f1,
-            asset_type = s.f2,
-            description = s.f3,
-            image_key_url = s.f4,
-            visual_style_capsule_id = s.f5,
-            sync_conflicts = s.sync_conflicts,
-            global_version = s.to_version,
-            last_synced_at = pg_catalog.now()
-        from s
-        where t.id = s.id
-        returning
-            pg_catalog.jsonb_build_object(
+    )
+    update public.project_assets as t
+    set
+        name = s.new_name,
+        asset_type = s.new_asset_type,
+        description = s.new_description,
+        image_key_url = s.new_image_key_url,
+        visual_style_capsule_id = s.new_visual_style_capsule_id,
+        sync_conflicts = s.sync_conflicts,
+        global_version = s.to_version,
+        last_synced_at = pg_catalog.now()
+    from s
+    where t.id = s.id
+    returning
+        pg_catalog.jsonb_build_object(
             'project_asset_id', s.id,
             'global_asset_id', s.global_asset_id,
             'from_version', s.from_version,
             'to_version', s.to_version,
             'status', case
                 when s.to_version = s.from_version and s.updated_fields = '{}' and s.conflict_fields = '{}'
+                    and s.sync_conflicts = s.old_sync_conflicts
                     then 'up_to_date'
                 else 'synced'
             end,
             'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
             'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
             'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
-        ) as report
-    )
-    select u.report from u;
+        );
 end;
 $function$
 
@@ -256,17 +309,28 @@ begin
             pa.global_asset_id,
             pa.global_version as from_version,
             g.version as to_version,
-            case when 'name' = any(pa.overridden_fields) then pa.name else g.name end as f1,
-            case when 'asset_type' = any(pa.overridden_fields) then pa.asset_type else g.asset_type end as f2,
-            case when 'description' = any(pa.overridden_fields) then pa.description else g.description end as f3,
-            case when 'image_key_url' = any(pa.overridden_fields) then pa.image_key_url else g.image_key_url end as f4,
-            case when 'visual_style_capsule_id' = any(pa.overridden_fields) then pa.visual_style_capsule_id else g.visual_style_capsule_id end as f5,
+            pa.sync_conflicts as old_sync_conflicts,
+            case when 'name' = any(pa.overridden_fields)
+                then pa.name else g.name end as new_name,
+            case when 'asset_type' = any(pa.overridden_fields)
+                then pa.asset_type else g.asset_type end as new_asset_type,
+            case when 'description' = any(pa.overridden_fields)
+                then pa.description else g.description end as new_description,
+            case when 'image_key_url' = any(pa.overridden_fields)
+                then pa.image_key_url else g.image_key_url end as new_image_key_url,
+            case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                then pa.visual_style_capsule_id else g.visual_style_capsule_id end as new_visual_style_capsule_id,
             pg_catalog.array_remove(array[
-                case when not ('name' = any(pa.overridden_fields)) and pa.name is distinct from g.name then 'name' end,
-                case when not ('asset_type' = any(pa.overridden_fields)) and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
-                case when not ('description' = any(pa.overridden_fields)) and pa.description is distinct from g.description then 'description' end,
-                case when not ('image_key_url' = any(pa.overridden_fields)) and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
-                case when not ('visual_style_capsule_id' = any(pa.overridden_fields)) and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                case when not ('name' = any(pa.overridden_fields))
+                    and pa.name is distinct from g.name then 'name' end,
+                case when not ('asset_type' = any(pa.overridden_fields))
+                    and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                case when not ('description' = any(pa.overridden_fields))
+                    and pa.description is distinct from g.description then 'description' end,
+                case when not ('image_key_url' = any(pa.overridden_fields))
+                    and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
             ]::text[], null) as updated_fields,
             pg_catalog.array_remove(array[
                 case when 'name' = any(pa.overridden_fields) then 'name' end,
@@ -276,53 +340,88 @@ begin
                 case when 'visual_style_capsule_id' = any(pa.overridden_fields) then 'visual_style_capsule_id' end
             ]::text[], null) as kept_fields,
             case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
-                    case when 'name' = any(pa.overridden_fields) and g.name is distinct from b.name and pa.name is distinct from g.name then 'name' end,
-                    case when 'asset_type' = any(pa.overridden_fields) and g.asset_type is distinct from b.asset_type and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
-                    case when 'description' = any(pa.overridden_fields) and g.description is distinct from b.description and pa.description is distinct from g.description then 'description' end,
-                    case when 'image_key_url' = any(pa.overridden_fields) and g.image_key_url is distinct from b.image_key_url and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
-                    case when 'visual_style_capsule_id' = any(pa.overridden_fields) and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                    case when 'name' = any(pa.overridden_fields)
+                        and g.name is distinct from b.name
+                        and pa.name is distinct from g.name then 'name' end,
+                    case when 'asset_type' = any(pa.overridden_fields)
+                        and g.asset_type is distinct from b.asset_type
+                        and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                    case when 'description' = any(pa.overridden_fields)
+                        and g.description is distinct from b.description
+                        and pa.description is distinct from g.description then 'description' end,
+                    case when 'image_key_url' = any(pa.overridden_fields)
+                        and g.image_key_url is distinct from b.image_key_url
+                        and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                    case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                        and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                        and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
                 ]::text[], null)
             end as conflict_fields,
             case when pa.overridden_fields = '{}' then '{}'::jsonb else
                 (pa.sync_conflicts - pg_catalog.array_remove(array[
-                    case when not ('name' = any(pa.overridden_fields)) or not (pa.name is distinct from g.name) then 'name' end,
-                    case when not ('asset_type' = any(pa.overridden_fields)) or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
-                    case when not ('description' = any(pa.overridden_fields)) or not (pa.description is distinct from g.description) then 'description' end,
-                    case when not ('image_key_url' = any(pa.overridden_fields)) or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
-                    case when not ('visual_style_capsule_id' = any(pa.overridden_fields)) or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
+                    case when not ('name' = any(pa.overridden_fields))
+                        or not (pa.name is distinct from g.name) then 'name' end,
+                    case when not ('asset_type' = any(pa.overridden_fields))
+                        or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
+                    case when not ('description' = any(pa.overridden_fields))
+                        or not (pa.description is distinct from g.description) then 'description' end,
+                    case when not ('image_key_url' = any(pa.overridden_fields))
+                        or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
+                    case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                        or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
                 ]::text[], null))
-                || coalesce(case when 'name' = any(pa.overridden_fields) and g.name is distinct from b.name and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'name' = any(pa.overridden_fields)
+                    and g.name is distinct from b.name
+                    and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
                     'name', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.name), 'local', pg_catalog.to_jsonb(pa.name),
-                        'global', pg_catalog.to_jsonb(g.name), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.name),
+                        'local', pg_catalog.to_jsonb(pa.name),
+                        'global', pg_catalog.to_jsonb(g.name),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'asset_type' = any(pa.overridden_fields) and g.asset_type is distinct from b.asset_type and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'asset_type' = any(pa.overridden_fields)
+                    and g.asset_type is distinct from b.asset_type
+                    and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
                     'asset_type', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.asset_type), 'local', pg_catalog.to_jsonb(pa.asset_type),
-                        'global', pg_catalog.to_jsonb(g.asset_type), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.asset_type),
+                        'local', pg_catalog.to_jsonb(pa.asset_type),
+                        'global', pg_catalog.to_jsonb(g.asset_type),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'description' = any(pa.overridden_fields) and g.description is distinct from b.description and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'description' = any(pa.overridden_fields)
+                    and g.description is distinct from b.description
+                    and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
                     'description', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.description), 'local', pg_catalog.to_jsonb(pa.description),
-                        'global', pg_catalog.to_jsonb(g.description), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.description),
+                        'local', pg_catalog.to_jsonb(pa.description),
+                        'global', pg_catalog.to_jsonb(g.description),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'image_key_url' = any(pa.overridden_fields) and g.image_key_url is distinct from b.image_key_url and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'image_key_url' = any(pa.overridden_fields)
+                    and g.image_key_url is distinct from b.image_key_url
+                    and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
                     'image_key_url', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.image_key_url), 'local', pg_catalog.to_jsonb(pa.image_key_url),
-                        'global', pg_catalog.to_jsonb(g.image_key_url), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.image_key_url),
+                        'local', pg_catalog.to_jsonb(pa.image_key_url),
+                        'global', pg_catalog.to_jsonb(g.image_key_url),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'visual_style_capsule_id' = any(pa.overridden_fields) and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                    and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
                     'visual_style_capsule_id', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id), 'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
-                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id),
+                        'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
+                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
@@ -331,23 +430,22 @@ begin
         inner join public.global_assets as g on pa.global_asset_id = g.id
         -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
         -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
-        cross join lateral pg_catalog.jsonb_populate_record(
-            null::public.global_assets,
+        cross join lateral pg_catalog.jsonb_to_record(
             case when pa.overridden_fields <> '{}' then (
                 select v.snapshot
                 from public.global_asset_versions as v
                 where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
             ) end
-        ) as b
+        ) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
         where pa.global_asset_id = p_global_asset_id
     )
     update public.project_assets as t
     set
-            name = s.f1,
-            asset_type = s.f2,
-            description = s.f3,
-            image_key_url = s.f4,
-            visual_style_capsule_id = s.f5,
+        name = s.new_name,
+        asset_type = s.new_asset_type,
+        description = s.new_description,
+        image_key_url = s.new_image_key_url,
+        visual_style_capsule_id = s.new_visual_style_capsule_id,
         sync_conflicts = s.sync_conflicts,
         global_version = s.to_version,
         last_synced_at = pg_catalog.now()
@@ -377,17 +475,28 @@ begin
             pa.global_asset_id,
             pa.global_version as from_version,
             g.version as to_version,
-            case when 'name' = any(pa.overridden_fields) then pa.name else g.name end as f1,
-            case when 'asset_type' = any(pa.overridden_fields) then pa.asset_type else g.asset_type end as f2,
-            case when 'description' = any(pa.overridden_fields) then pa.description else g.description end as f3,
-            case when 'image_key_url' = any(pa.overridden_fields) then pa.image_key_url else g.image_key_url end as f4,
-            case when 'visual_style_capsule_id' = any(pa.overridden_fields) then pa.visual_style_capsule_id else g.visual_style_capsule_id end as f5,
+            pa.sync_conflicts as old_sync_conflicts,
+            case when 'name' = any(pa.overridden_fields)
+                then pa.name else g.name end as new_name,
+            case when 'asset_type' = any(pa.overridden_fields)
+                then pa.asset_type else g.asset_type end as new_asset_type,
+            case when 'description' = any(pa.overridden_fields)
+                then pa.description else g.description end as new_description,
+            case when 'image_key_url' = any(pa.overridden_fields)
+                then pa.image_key_url else g.image_key_url end as new_image_key_url,
+            case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                then pa.visual_style_capsule_id else g.visual_style_capsule_id end as new_visual_style_capsule_id,
             pg_catalog.array_remove(array[
-                case when not ('name' = any(pa.overridden_fields)) and pa.name is distinct from g.name then 'name' end,
-                case when not ('asset_type' = any(pa.overridden_fields)) and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
-                case when not ('description' = any(pa.overridden_fields)) and pa.description is distinct from g.description then 'description' end,
-                case when not ('image_key_url' = any(pa.overridden_fields)) and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
-                case when not ('visual_style_capsule_id' = any(pa.overridden_fields)) and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                case when not ('name' = any(pa.overridden_fields))
+                    and pa.name is distinct from g.name then 'name' end,
+                case when not ('asset_type' = any(pa.overridden_fields))
+                    and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                case when not ('description' = any(pa.overridden_fields))
+                    and pa.description is distinct from g.description then 'description' end,
+                case when not ('image_key_url' = any(pa.overridden_fields))
+                    and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
             ]::text[], null) as updated_fields,
             pg_catalog.array_remove(array[
                 case when 'name' = any(pa.overridden_fields) then 'name' end,
@@ -397,53 +506,88 @@ begin
                 case when 'visual_style_capsule_id' = any(pa.overridden_fields) then 'visual_style_capsule_id' end
             ]::text[], null) as kept_fields,
             case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
-                    case when 'name' = any(pa.overridden_fields) and g.name is distinct from b.name and pa.name is distinct from g.name then 'name' end,
-                    case when 'asset_type' = any(pa.overridden_fields) and g.asset_type is distinct from b.asset_type and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
-                    case when 'description' = any(pa.overridden_fields) and g.description is distinct from b.description and pa.description is distinct from g.description then 'description' end,
-                    case when 'image_key_url' = any(pa.overridden_fields) and g.image_key_url is distinct from b.image_key_url and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
-                    case when 'visual_style_capsule_id' = any(pa.overridden_fields) and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                    case when 'name' = any(pa.overridden_fields)
+                        and g.name is distinct from b.name
+                        and pa.name is distinct from g.name then 'name' end,
+                    case when 'asset_type' = any(pa.overridden_fields)
+                        and g.asset_type is distinct from b.asset_type
+                        and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                    case when 'description' = any(pa.overridden_fields)
+                        and g.description is distinct from b.description
+                        and pa.description is distinct from g.description then 'description' end,
+                    case when 'image_key_url' = any(pa.overridden_fields)
+                        and g.image_key_url is distinct from b.image_key_url
+                        and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                    case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                        and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                        and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
                 ]::text[], null)
             end as conflict_fields,
             case when pa.overridden_fields = '{}' then '{}'::jsonb else
                 (pa.sync_conflicts - pg_catalog.array_remove(array[
-                    case when not ('name' = any(pa.overridden_fields)) or not (pa.name is distinct from g.name) then 'name' end,
-                    case when not ('asset_type' = any(pa.overridden_fields)) or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
-                    case when not ('description' = any(pa.overridden_fields)) or not (pa.description is distinct from g.description) then 'description' end,
-                    case when not ('image_key_url' = any(pa.overridden_fields)) or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
-                    case when not ('visual_style_capsule_id' = any(pa.overridden_fields)) or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
+                    case when not ('name' = any(pa.overridden_fields))
+                        or not (pa.name is distinct from g.name) then 'name' end,
+                    case when not ('asset_type' = any(pa.overridden_fields))
+                        or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
+                    case when not ('description' = any(pa.overridden_fields))
+                        or not (pa.description is distinct from g.description) then 'description' end,
+                    case when not ('image_key_url' = any(pa.overridden_fields))
+                        or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
+                    case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                        or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
                 ]::text[], null))
-                || coalesce(case when 'name' = any(pa.overridden_fields) and g.name is distinct from b.name and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'name' = any(pa.overridden_fields)
+                    and g.name is distinct from b.name
+                    and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
                     'name', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.name), 'local', pg_catalog.to_jsonb(pa.name),
-                        'global', pg_catalog.to_jsonb(g.name), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.name),
+                        'local', pg_catalog.to_jsonb(pa.name),
+                        'global', pg_catalog.to_jsonb(g.name),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'asset_type' = any(pa.overridden_fields) and g.asset_type is distinct from b.asset_type and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'asset_type' = any(pa.overridden_fields)
+                    and g.asset_type is distinct from b.asset_type
+                    and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
                     'asset_type', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.asset_type), 'local', pg_catalog.to_jsonb(pa.asset_type),
-                        'global', pg_catalog.to_jsonb(g.asset_type), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.asset_type),
+                        'local', pg_catalog.to_jsonb(pa.asset_type),
+                        'global', pg_catalog.to_jsonb(g.asset_type),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'description' = any(pa.overridden_fields) and g.description is distinct from b.description and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'description' = any(pa.overridden_fields)
+                    and g.description is distinct from b.description
+                    and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
                     'description', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.description), 'local', pg_catalog.to_jsonb(pa.description),
-                        'global', pg_catalog.to_jsonb(g.description), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.description),
+                        'local', pg_catalog.to_jsonb(pa.description),
+                        'global', pg_catalog.to_jsonb(g.description),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'image_key_url' = any(pa.overridden_fields) and g.image_key_url is distinct from b.image_key_url and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'image_key_url' = any(pa.overridden_fields)
+                    and g.image_key_url is distinct from b.image_key_url
+                    and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
                     'image_key_url', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.image_key_url), 'local', pg_catalog.to_jsonb(pa.image_key_url),
-                        'global', pg_catalog.to_jsonb(g.image_key_url), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.image_key_url),
+                        'local', pg_catalog.to_jsonb(pa.image_key_url),
+                        'global', pg_catalog.to_jsonb(g.image_key_url),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
-                || coalesce(case when 'visual_style_capsule_id' = any(pa.overridden_fields) and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
+                || coalesce(case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                    and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
                     'visual_style_capsule_id', pg_catalog.jsonb_build_object(
-                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id), 'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
-                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id), 'global_version', g.version,
+                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id),
+                        'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
+                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id),
+                        'global_version', g.version,
                         'detected_at', pg_catalog.now()
                     )
                 ) end, '{}')
@@ -452,23 +596,22 @@ begin
         inner join public.global_assets as g on pa.global_asset_id = g.id
         -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
         -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
-        cross join lateral pg_catalog.jsonb_populate_record(
-            null::public.global_assets,
+        cross join lateral pg_catalog.jsonb_to_record(
             case when pa.overridden_fields <> '{}' then (
                 select v.snapshot
                 from public.global_asset_versions as v
                 where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
             ) end
-        ) as b
+        ) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
         where pa.id = p_project_asset_id
     )
     update public.project_assets as t
     set
-            name = s.f1,
-            asset_type = s.f2,
-            description = s.f3,
-            image_key_url = s.f4,
-            visual_style_capsule_id = s.f5,
+        name = s.new_name,
+        asset_type = s.new_asset_type,
+        description = s.new_description,
+        image_key_url = s.new_image_key_url,
+        visual_style_capsule_id = s.new_visual_style_capsule_id,
         sync_conflicts = s.sync_conflicts,
         global_version = s.to_version,
         last_synced_at = pg_catalog.now()
@@ -482,6 +625,7 @@ begin
             'to_version', s.to_version,
             'status', case
                 when s.to_version = s.from_version and s.updated_fields = '{}' and s.conflict_fields = '{}'
+                    and s.sync_conflicts = s.old_sync_conflicts
                     then 'up_to_date'
                 else 'synced'
             end,
@@ -555,10 +699,10 @@ begin
             hint = 'It must be an AFTER INSERT or AFTER UPDATE ... FOR EACH ROW trigger on public.global_assets.';
     end if;
     if tg_op = 'INSERT' then
-        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields)
-        values (new.id, new.version, pg_catalog.jsonb_build_object('name', new.name, 'asset_type', new.asset_type, 'description', new.description, 'image_key_url', new.image_key_url, 'visual_style_capsule_id', new.visual_style_capsule_id), '{name,asset_type,description,image_key_url,visual_style_capsule_id}'::text[]);
+        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields, null_fields)
+        values (new.id, new.version, pg_catalog.jsonb_build_object('name', new.name, 'asset_type', new.asset_type, 'description', new.description, 'image_key_url', new.image_key_url, 'visual_style_capsule_id', new.visual_style_capsule_id), '{name,asset_type,description,image_key_url,visual_style_capsule_id}'::text[], '{}');
     else
-        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields)
+        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields, null_fields)
         values (
             new.id,
             new.version,
@@ -569,7 +713,8 @@ begin
             case when new.description is distinct from old.description then 'description' end,
             case when new.image_key_url is distinct from old.image_key_url then 'image_key_url' end,
             case when new.visual_style_capsule_id is distinct from old.visual_style_capsule_id then 'visual_style_capsule_id' end
-            ]::text[], null)
+            ]::text[], null),
+            '{}'
         );
     end if;
     return null;

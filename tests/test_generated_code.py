@@ -16,22 +16,9 @@ from support import Conn
 GOLDEN_FILE = Path(__file__).with_name("generated_functions.sql")
 
 GENERATED = """
-select pg_catalog.pg_get_functiondef(p.oid)
-from pg_catalog.pg_proc as p
-where p.oid = any(array[
-    'assetsync.synced_fields()',
-    'assetsync.tg_project_assets__track()',
-    'assetsync.tg_global_assets__version()',
-    'assetsync.tg_global_assets__record_version()',
-    'assetsync.pull(uuid[])',
-    'assetsync.pull_one(uuid)',
-    'assetsync.pull_global(uuid)',
-    'assetsync.diff(uuid)',
-    'assetsync.revert_fields(uuid, text[])',
-    'assetsync.apply_snapshot(uuid, jsonb)',
-    'assetsync.clone(uuid, uuid)'
-]::regprocedure[])
-order by p.oid::regprocedure::text
+select pg_catalog.pg_get_functiondef(c.signature::regprocedure)
+from assetsync.generated_code as c
+order by c.signature::regprocedure::text
 """
 
 

@@ -603,7 +603,15 @@ class AssetSyncMachine(RuleBasedStateMachine):
         want_globals = {g.id: (g.version, g.fields) for g in model.globals.values()}
         self.compare("global_assets", got_globals, want_globals)
 
-        got_versions = {(v["global_asset_id"], v["version"]): (v["snapshot"], v["changed_fields"]) for v in versions}
+        # A json field that was SQL NULL is left out of the snapshot and named in null_fields (a JSON null
+        # there would be a value); the model keeps it as None.
+        got_versions = {
+            (v["global_asset_id"], v["version"]): (
+                {**v["snapshot"], **dict.fromkeys(v["null_fields"])},
+                v["changed_fields"],
+            )
+            for v in versions
+        }
         want_versions = {
             (g.id, n): (v.snapshot, list(v.changed_fields))
             for g in model.globals.values()

@@ -1,6 +1,7 @@
 -- How the generated code compares values of a type with IS DISTINCT FROM. json has no equality
 -- operator and is compared as jsonb (as the contract says); an array of json as to_jsonb(); any other
--- type without equality, or an array or composite holding one, as text. Arrays and composites need a
+-- type without a default btree operator class (no "=", or one that is not identity, like box's), or an
+-- array or composite holding one, as text. Arrays and composites need a
 -- look inside: the parser accepts "=" on them and only the executor finds the element has none.
 
 create or replace function assetsync.comparison_mode(p_type oid)
@@ -37,19 +38,32 @@ begin
         end if;
         return '';
     end if;
-    -- Ask the parser whether the type has an equality operator. The name comes from format_type,
-    -- quoted as needed.
-    begin
-        execute pg_catalog.format('select null::%1$s = null::%1$s', pg_catalog.format_type(v_type.oid, null));
-    exception
-        when undefined_function then
-            return 'text';
-    end;
+    -- Only a type with a default btree operator class (its own, or one it is binary-coercible to, as
+    -- varchar to text) has an "=" that means "the same value". box has an "=" that compares areas and
+    -- point has none: both compare by their text form, so every real change is tracked and versioned.
+    if v_type.typtype not in ('e', 'r', 'm') and not exists (
+        select
+        from pg_catalog.pg_opclass as oc
+        inner join pg_catalog.pg_am as am on oc.opcmethod = am.oid
+        where
+            am.amname = 'btree'
+            and oc.opcdefault
+            and (
+                oc.opcintype = v_type.oid
+                or exists (
+                    select
+                    from pg_catalog.pg_cast as c
+                    where c.castsource = v_type.oid and c.casttarget = oc.opcintype and c.castmethod = 'b'
+                )
+            )
+    ) then
+        return 'text';
+    end if;
     return '';
 end;
 $fn$;
 
 comment on function assetsync.comparison_mode(oid) is
 'How generated code compares a value of this type: '''' (IS DISTINCT FROM as is), ''jsonb'' (json, cast to '
-'jsonb), ''to_jsonb'' (arrays of json) or ''text'' (a type without equality, or an array or composite '
-'holding one, compared as text).';
+'jsonb), ''to_jsonb'' (arrays of json) or ''text'' (a type without a default btree operator class, such as '
+'box or point, or an array or composite holding one, compared as text).';

@@ -36,7 +36,7 @@ begin
     inner join public.global_assets as g on pa.global_asset_id = g.id
     left join public.global_asset_versions as v
         on v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
-    cross join lateral pg_catalog.jsonb_populate_record(null::public.global_assets, v.snapshot) as b
+    cross join lateral pg_catalog.jsonb_to_record(v.snapshot) as b (%2$s)
     cross join lateral (
         %1$s
     ) as x (field, ord, ov, l_eq_g, g_eq_b, l, g, b)
@@ -44,7 +44,8 @@ begin
     order by x.ord;
 end;
 $tpl$,
-            assetsync.sql_field_states(p_fields)
+            assetsync.sql_field_states(p_fields),
+            assetsync.sql_base_columns(p_fields)
         ),
         'Per-field preview of a sync of one project asset; see project_asset_diff(). Generated.'
     );

@@ -21,24 +21,12 @@ begin
             $tpl$
 begin
     return query
-    with s as (%1$s    ),
-    u as (
-        update public.project_assets as t
-        set
-%2$s
-            sync_conflicts = s.sync_conflicts,
-            global_version = s.to_version,
-            last_synced_at = pg_catalog.now()
-        from s
-        where t.id = s.id
-        returning
-            %3$s as report
-    )
-    select u.report from u;
+    %1$s
+    returning
+        %2$s;
 end;
 $tpl$,
-            assetsync.sql_pull_select(p_fields, 'pa.id = any(p_project_asset_ids)'),
-            assetsync.sql_pull_set(p_fields),
+            assetsync.sql_pull_update(p_fields, 'pa.id = any(p_project_asset_ids)'),
             assetsync.sql_pull_report()
         ),
         'The override-aware three-way sync of the given project assets as one UPDATE; returns one report per '

@@ -23,21 +23,12 @@ begin
 declare
     v_count integer;
 begin
-    with s as (%1$s    )
-    update public.project_assets as t
-    set
-%2$s
-        sync_conflicts = s.sync_conflicts,
-        global_version = s.to_version,
-        last_synced_at = pg_catalog.now()
-    from s
-    where t.id = s.id;
+    %1$s;
     get diagnostics v_count = row_count;
     return v_count;
 end;
 $tpl$,
-            assetsync.sql_pull_select(p_fields, 'pa.global_asset_id = p_global_asset_id'),
-            assetsync.sql_pull_set(p_fields)
+            assetsync.sql_pull_update(p_fields, 'pa.global_asset_id = p_global_asset_id')
         ),
         'The sync of every copy of one global asset as one UPDATE (the fan-out of sync_global_asset); '
         'returns how many copies it visited. The caller must hold the locks. Generated.'

@@ -23,23 +23,14 @@ begin
 declare
     v_report jsonb;
 begin
-    with s as (%1$s    )
-    update public.project_assets as t
-    set
-%2$s
-        sync_conflicts = s.sync_conflicts,
-        global_version = s.to_version,
-        last_synced_at = pg_catalog.now()
-    from s
-    where t.id = s.id
+    %1$s
     returning
-        %3$s
+        %2$s
     into v_report;
     return v_report;
 end;
 $tpl$,
-            assetsync.sql_pull_select(p_fields, 'pa.id = p_project_asset_id'),
-            assetsync.sql_pull_set(p_fields),
+            assetsync.sql_pull_update(p_fields, 'pa.id = p_project_asset_id'),
             assetsync.sql_pull_report()
         ),
         'The override-aware three-way sync of one project asset as one UPDATE by primary key; returns its '

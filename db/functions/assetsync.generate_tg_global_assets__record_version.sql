@@ -12,9 +12,11 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 declare
     v_snapshot text;
+    v_null_fields text;
     v_changed text;
 begin
-    -- jsonb_build_object takes at most 100 arguments: build the snapshot in chunks of 40 fields.
+    -- jsonb_build_object takes at most 100 arguments: build the snapshot in chunks of 40 fields. A json or
+    -- jsonb field that is SQL NULL is left out (and named in null_fields), as its JSON null is a value.
     select coalesce(pg_catalog.string_agg(c.part, E'\n            || ' order by c.chunk), '''{}''::jsonb')
     into v_snapshot
     from (
@@ -25,8 +27,29 @@ begin
                 pg_catalog.string_agg(pg_catalog.format('%L, new.%I', u.name, u.name), ', ' order by u.n)
             ) as part
         from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+        where u.base_type not in ('json', 'jsonb')
         group by (u.n - 1) / 40
+        union all
+        select
+            1000000 + u.n,
+            pg_catalog.format(
+                'case when new.%I is null then ''{}'' else pg_catalog.jsonb_build_object(%L, new.%I) end',
+                u.name, u.name, u.name
+            )
+        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+        where u.base_type in ('json', 'jsonb')
     ) as c;
+
+    select
+        coalesce(
+            'pg_catalog.array_remove(array['
+            || pg_catalog.string_agg(pg_catalog.format('case when new.%I is null then %L end', u.name, u.name), ', ')
+            || ']::text[], null)',
+            '''{}'''
+        )
+    into v_null_fields
+    from unnest(p_fields) as u
+    where u.base_type in ('json', 'jsonb');
 
     select
         pg_catalog.string_agg(
@@ -58,17 +81,18 @@ begin
             hint = 'It must be an AFTER INSERT or AFTER UPDATE ... FOR EACH ROW trigger on public.global_assets.';
     end if;
     if tg_op = 'INSERT' then
-        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields)
-        values (new.id, new.version, %1$s, %2$L::text[]);
+        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields, null_fields)
+        values (new.id, new.version, %1$s, %2$L::text[], %4$s);
     else
-        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields)
+        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields, null_fields)
         values (
             new.id,
             new.version,
             %1$s,
             pg_catalog.array_remove(array[
 %3$s
-            ]::text[], null)
+            ]::text[], null),
+            %4$s
         );
     end if;
     return null;
@@ -76,7 +100,8 @@ end;
 $tpl$,
             v_snapshot,
             (select coalesce(pg_catalog.array_agg(f.name), '{}') from unnest(p_fields) as f),
-            coalesce(v_changed, '            null')
+            coalesce(v_changed, '            null'),
+            v_null_fields
         ),
         'Trigger function of global_assets_500_record_version_on_insert/_on_update (AFTER, per row): stores '
         'the snapshot and changed fields of each new version in global_asset_versions. Generated.'

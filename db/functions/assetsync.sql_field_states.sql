@@ -1,7 +1,8 @@
 -- Builds the per-field three-way comparison shared by the generated sync and diff code: a VALUES list
 -- with one row per synced field of (field, ord, ov, l_eq_g, g_eq_b, l, g, b), to be used as
 -- "cross join lateral (values ...) as x (field, ord, ov, l_eq_g, g_eq_b, l, g, b)" over the aliases
--- pa (project asset), g (global asset) and b (base: the snapshot at pa.global_version as a row).
+-- pa (project asset), g (global asset), v (the version at pa.global_version) and b (its snapshot as a
+-- row, see assetsync.sql_base_value).
 -- Comparisons are typed; l, g and b are the values as jsonb for reports and conflict entries.
 
 create or replace function assetsync.sql_field_states(p_fields assetsync.synced_field[])
@@ -18,15 +19,15 @@ begin
         pg_catalog.string_agg(
             pg_catalog.format(
                 E'(%L::text, %s, %L = any(pa.overridden_fields), not (%s), not (%s),\n'
-                '             pg_catalog.to_jsonb(pa.%I), pg_catalog.to_jsonb(g.%I), pg_catalog.to_jsonb(b.%I))',
+                '             pg_catalog.to_jsonb(pa.%I), pg_catalog.to_jsonb(g.%I), pg_catalog.to_jsonb(%s))',
                 u.name,
                 u.n,
                 u.name,
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
-                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), pg_catalog.format('b.%I', u.name), u.comparison),
+                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), assetsync.sql_base_value(u.name, u.base_type, 'v.snapshot'), u.comparison),
                 u.name,
                 u.name,
-                u.name
+                assetsync.sql_base_value(u.name, u.base_type, 'v.snapshot')
             ),
             E',\n            ' order by u.n
         )

@@ -1,6 +1,7 @@
 -- Builds the report expression of the generated syncs, over the columns of assetsync.sql_pull_select()
 -- aliased s: {project_asset_id, global_asset_id, from_version, to_version, status, updated_fields,
--- kept_fields, conflict_fields}, as sync_project_asset() returns it.
+-- kept_fields, conflict_fields}, as sync_project_asset() returns it. A sync that only drops a conflict
+-- entry changed the copy, so it is "synced", not "up_to_date".
 
 create or replace function assetsync.sql_pull_report()
 returns text
@@ -17,6 +18,7 @@ begin
             'to_version', s.to_version,
             'status', case
                 when s.to_version = s.from_version and s.updated_fields = '{}' and s.conflict_fields = '{}'
+                    and s.sync_conflicts = s.old_sync_conflicts
                     then 'up_to_date'
                 else 'synced'
             end,

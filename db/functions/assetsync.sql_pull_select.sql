@@ -1,8 +1,8 @@
 -- Generates the SELECT that computes, for each project asset it finds, everything a sync writes and
--- reports: the new value of each synced field, updated/kept/conflict field lists in column order, and
--- the new sync_conflicts. Shared by the generated assetsync.pull() (by ids, with reports) and
--- assetsync.pull_global() (every copy of one global, a count). Plain per-field CASE expressions, no
--- per-row aggregation; the base snapshot is read and typed only for rows that override something.
+-- reports: the new value of each synced field (new_<field>), the updated/kept/conflict field lists in
+-- column order, and the new sync_conflicts. Shared by the generated pull functions through
+-- assetsync.sql_pull_update(). Plain per-field CASE expressions, no per-row aggregation; the base
+-- snapshot is read and typed only for rows that override something.
 
 create or replace function assetsync.sql_pull_select(p_fields assetsync.synced_field[], p_where text)
 returns text
@@ -12,6 +12,9 @@ security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 declare
+    v_has_json boolean;
+    v_snapshot text;
+    v_base text;
     v_new_values text;
     v_updated text;
     v_kept text;
@@ -19,17 +22,44 @@ declare
     v_dropped text;
     v_written text;
 begin
+    -- Where the base snapshot is read from: a json field reads it again with ->, so it gets a name.
+    v_has_json := exists (select from unnest(p_fields) as f where f.base_type in ('json', 'jsonb'));
+    v_snapshot := $sql$case when pa.overridden_fields <> '{}' then (
+                select v.snapshot
+                from public.global_asset_versions as v
+                where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
+            ) end$sql$;
+    if v_has_json then
+        v_base := pg_catalog.format(
+            E'cross join lateral (\n'
+            || E'            select %s as snapshot\n'
+            || E'            offset 0\n'
+            || E'        ) as bs\n'
+            || E'        cross join lateral pg_catalog.jsonb_to_record(bs.snapshot) as b (%s)',
+            v_snapshot,
+            assetsync.sql_base_columns(p_fields)
+        );
+    else
+        v_base := pg_catalog.format(
+            E'cross join lateral pg_catalog.jsonb_to_record(\n            %s\n        ) as b (%s)',
+            v_snapshot,
+            assetsync.sql_base_columns(p_fields)
+        );
+    end if;
+
     select
         pg_catalog.string_agg(
             pg_catalog.format(
-                '            case when %L = any(pa.overridden_fields) then pa.%I else g.%I end as f%s,',
-                u.name, u.name, u.name, u.n
+                E'            case when %L = any(pa.overridden_fields)\n'
+                || E'                then pa.%I else g.%I end as %I,',
+                u.name, u.name, u.name, 'new_' || u.name
             ),
             E'\n' order by u.n
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
-                'case when not (%L = any(pa.overridden_fields)) and %s then %L end',
+                E'case when not (%L = any(pa.overridden_fields))\n'
+                || E'                    and %s then %L end',
                 u.name,
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
                 u.name
@@ -43,9 +73,11 @@ begin
         -- A conflict: overridden, the global changed since base, and the global differs from local.
         pg_catalog.string_agg(
             pg_catalog.format(
-                'case when %L = any(pa.overridden_fields) and %s and %s then %L end',
+                E'case when %L = any(pa.overridden_fields)\n'
+                || E'                        and %s\n'
+                || E'                        and %s then %L end',
                 u.name,
-                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), pg_catalog.format('b.%I', u.name), u.comparison),
+                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'), u.comparison),
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
                 u.name
             ),
@@ -54,7 +86,8 @@ begin
         -- An entry is dropped when the field is not overridden or its local value equals the global's.
         pg_catalog.string_agg(
             pg_catalog.format(
-                'case when not (%L = any(pa.overridden_fields)) or not (%s) then %L end',
+                E'case when not (%L = any(pa.overridden_fields))\n'
+                || E'                        or not (%s) then %L end',
                 u.name,
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
                 u.name
@@ -63,17 +96,24 @@ begin
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
-                E'coalesce(case when %L = any(pa.overridden_fields) and %s and %s then pg_catalog.jsonb_build_object(\n'
-                '                    %L, pg_catalog.jsonb_build_object(\n'
-                '                        ''base'', pg_catalog.to_jsonb(b.%I), ''local'', pg_catalog.to_jsonb(pa.%I),\n'
-                '                        ''global'', pg_catalog.to_jsonb(g.%I), ''global_version'', g.version,\n'
-                '                        ''detected_at'', pg_catalog.now()\n'
-                '                    )\n'
-                '                ) end, ''{}'')',
+                E'coalesce(case when %L = any(pa.overridden_fields)\n'
+                || E'                    and %s\n'
+                || E'                    and %s then pg_catalog.jsonb_build_object(\n'
+                || E'                    %L, pg_catalog.jsonb_build_object(\n'
+                || E'                        ''base'', pg_catalog.to_jsonb(%s),\n'
+                || E'                        ''local'', pg_catalog.to_jsonb(pa.%I),\n'
+                || E'                        ''global'', pg_catalog.to_jsonb(g.%I),\n'
+                || E'                        ''global_version'', g.version,\n'
+                || E'                        ''detected_at'', pg_catalog.now()\n'
+                || E'                    )\n'
+                || E'                ) end, ''{}'')',
                 u.name,
-                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), pg_catalog.format('b.%I', u.name), u.comparison),
+                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'), u.comparison),
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
-                u.name, u.name, u.name, u.name
+                u.name,
+                assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'),
+                u.name,
+                u.name
             ),
             E'\n                || ' order by u.n
         )
@@ -81,14 +121,13 @@ begin
     from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     return pg_catalog.format(
-        $tpl$
-        select
+        $tpl$select
             pa.id,
             pa.global_asset_id,
             pa.global_version as from_version,
             g.version as to_version,
-%1$s
-            pg_catalog.array_remove(array[
+            pa.sync_conflicts as old_sync_conflicts,
+%1$s            pg_catalog.array_remove(array[
                 %2$s
             ]::text[], null) as updated_fields,
             pg_catalog.array_remove(array[
@@ -108,27 +147,20 @@ begin
         inner join public.global_assets as g on pa.global_asset_id = g.id
         -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
         -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
-        cross join lateral pg_catalog.jsonb_populate_record(
-            null::public.global_assets,
-            case when pa.overridden_fields <> '{}' then (
-                select v.snapshot
-                from public.global_asset_versions as v
-                where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
-            ) end
-        ) as b
-        where %7$s
-$tpl$,
-        coalesce(v_new_values, ''),
+        %7$s
+        where %8$s$tpl$,
+        coalesce(v_new_values || E'\n', ''),
         coalesce(v_updated, 'null'),
         coalesce(v_kept, 'null'),
         coalesce(v_conflicts, 'null'),
         coalesce(v_dropped, 'null'),
         coalesce(v_written, '''{}''::jsonb'),
+        v_base,
         p_where
     );
 end;
 $fn$;
 
 comment on function assetsync.sql_pull_select(assetsync.synced_field[], text) is
-'Code generation helper: the SELECT computing a sync''s new values, field lists and sync_conflicts for the '
-'project assets matching p_where; shared by the generated assetsync.pull() and assetsync.pull_global().';
+'Code generation helper: the SELECT computing a sync''s new values (new_<field>), field lists and '
+'sync_conflicts for the project assets matching p_where; used by assetsync.sql_pull_update().';

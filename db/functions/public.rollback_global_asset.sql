@@ -9,6 +9,7 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 declare
     v_snapshot jsonb;
+    v_null_fields text[];
 begin
     if p_global_asset_id is null or p_version is null then
         raise exception using
@@ -25,7 +26,7 @@ begin
             message = pg_catalog.format('global asset %s does not exist or is not visible', p_global_asset_id),
             hint = 'Check the id, and that the caller owns the global asset.';
     end if;
-    select v.snapshot into v_snapshot
+    select v.snapshot, v.null_fields into v_snapshot, v_null_fields
     from public.global_asset_versions as v
     where v.global_asset_id = p_global_asset_id and v.version = p_version;
     if not found then
@@ -34,7 +35,7 @@ begin
             message = pg_catalog.format('global asset %s has no version %s', p_global_asset_id, p_version),
             hint = 'See global_asset_versions for the versions it has.';
     end if;
-    return assetsync.apply_snapshot(p_global_asset_id, v_snapshot);
+    return assetsync.apply_snapshot(p_global_asset_id, v_snapshot, v_null_fields);
 end;
 $fn$;
 
