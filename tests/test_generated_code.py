@@ -1,4 +1,4 @@
-"""The generated code under review: pg_get_functiondef() of every generated function, diffed against a golden file.
+"""The generated code under review: every generated function, trigger and view, diffed against a golden file.
 
 asset_sync_refresh() writes PL/pgSQL from the catalogue. Its output is committed as tests/generated_functions.sql
 so that a change to a generator shows its effect in review, as a change to written code would. When a change is
@@ -16,9 +16,14 @@ from support import Conn
 GOLDEN_FILE = Path(__file__).with_name("generated_functions.sql")
 
 GENERATED = """
-select pg_catalog.pg_get_functiondef(c.signature::regprocedure)
+select
+    case c.kind
+        when 'function' then pg_catalog.pg_get_functiondef(c.signature::regprocedure)
+        when 'view' then 'VIEW ' || c.signature || E'\n' || pg_catalog.pg_get_viewdef(c.signature::regclass)
+        else c.body
+    end
 from assetsync.generated_code as c
-order by c.signature::regprocedure::text
+order by c.kind, c.signature
 """
 
 

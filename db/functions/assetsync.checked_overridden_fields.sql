@@ -1,7 +1,7 @@
 -- Validates a client-written overridden_fields: only synced field names (23514), as a set (duplicates
 -- collapse, first occurrence wins). Called by the tracking trigger only when a client changed the list.
 
-create or replace function assetsync.checked_overridden_fields(p_fields text[], p_project_asset_id uuid)
+create or replace function assetsync.checked_overridden_fields(p_fields text[], p_project_asset_id text)
 returns text[]
 language plpgsql
 stable
@@ -39,6 +39,6 @@ begin
 end;
 $fn$;
 
-comment on function assetsync.checked_overridden_fields(text[], uuid) is
+comment on function assetsync.checked_overridden_fields(text[], text) is
 'Returns overridden_fields as a set (first occurrence kept, duplicates dropped); raises 23514 naming the '
 'first name that is not a synced field. Used by the tracking trigger when a client writes the list.';

@@ -4,10 +4,10 @@
 -- change. The snapshot is read with each field's base type (a NOT NULL domain of a column the snapshot
 -- lacks must not fail), and json fields with -> (a JSON null stays a JSON null).
 
-create or replace function assetsync.generate_apply_snapshot(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_apply_snapshot(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -26,68 +26,75 @@ begin
             case
                 when u.base_type in ('json', 'jsonb') then pg_catalog.format(
                     E'case\n'
-                    || E'                when p_snapshot ? %1$L then (p_snapshot -> %1$L)::%2$s\n'
-                    || E'                when %1$L = any(p_null_fields) then null\n'
+                    || E'                when v.snapshot ? %1$L then (v.snapshot -> %1$L)::%2$s\n'
+                    || E'                when %1$L = any(v.null_fields) then null\n'
                     || E'                else g.%1$I\n'
                     || E'            end as %3$I',
                     u.name, u.sql_type, 'new_' || u.name
                 )
                 else pg_catalog.format(
-                    'case when p_snapshot ? %1$L then b.%1$I else g.%1$I end as %2$I', u.name, 'new_' || u.name
+                    'case when v.snapshot ? %1$L then b.%1$I else g.%1$I end as %2$I', u.name, 'new_' || u.name
                 )
             end,
             E',\n            ' order by u.n
         )
     into v_set, v_changed, v_values
-    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     return assetsync.generated_function_ddl(
         'assetsync.generate_apply_snapshot',
-        p_fields,
+        p_for.fields,
         'assetsync.apply_snapshot',
-        'p_global_asset_id uuid, p_snapshot jsonb, p_null_fields text[]',
-        'uuid, jsonb, text[]',
+        assetsync.sql_render('p_global_asset_id {library_key_type}, p_version integer', p_for.pair),
+        assetsync.sql_render('{library_key_type}, integer', p_for.pair),
         'integer',
         '{volatile}',
         case when v_set is null then
-            E'begin\n    return (select g.version from public.global_assets as g where g.id = p_global_asset_id);\nend;\n'
+            pg_catalog.format(assetsync.sql_render(
+                E'begin\n    return (\n        select g.version\n        from {library} as g\n'
+                || E'        inner join {versions} as v on v.global_asset_id = g.{library_key} and v.version = p_version\n'
+                || E'        where g.{library_key} = p_global_asset_id\n    );\nend;\n',
+                p_for.pair
+            ))
         else pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 declare
     v_version integer;
 begin
-    update public.global_assets as g
+    update {library} as g
     set
         %1$s
     from (
         select
             %3$s
-        from public.global_assets as g
-        cross join lateral pg_catalog.jsonb_to_record(p_snapshot) as b (%4$s)
-        where g.id = p_global_asset_id
+        from {library} as g
+        inner join {versions} as v on v.global_asset_id = g.{library_key} and v.version = p_version
+        cross join lateral pg_catalog.jsonb_to_record(v.snapshot) as b (%4$s)
+        where g.{library_key} = p_global_asset_id
     ) as s
     where
-        g.id = p_global_asset_id
+        g.{library_key} = p_global_asset_id
         and (
             %2$s
         )
     returning g.version into v_version;
     if not found then
-        select g.version into v_version from public.global_assets as g where g.id = p_global_asset_id;
+        select g.version into v_version from {library} as g where g.{library_key} = p_global_asset_id;
     end if;
     return v_version;
 end;
-$tpl$,
+$tpl$, p_for.pair),
             v_set,
             v_changed,
             v_values,
-            assetsync.sql_base_columns(p_fields)
+            assetsync.sql_base_columns(p_for.fields)
         ) end,
-        'Restores the synced fields present in a snapshot onto a global asset, and sets the json fields named in '
-        'p_null_fields to SQL NULL (no UPDATE when nothing changes); returns its version afterwards. Generated.'
+        'Restores the synced fields present in the snapshot of version p_version onto a global asset, and sets the '
+        'json fields it names in null_fields to SQL NULL (no UPDATE when nothing changes); returns its version '
+        'afterwards. Generated.'
     );
 end;
 $fn$;
 
-comment on function assetsync.generate_apply_snapshot(assetsync.synced_field[]) is
+comment on function assetsync.generate_apply_snapshot(assetsync.generator_input) is
 'Generator of assetsync.apply_snapshot(); called by asset_sync_refresh().';

@@ -1,23 +1,23 @@
 -- Generates assetsync.diff(): the per-field preview of an "Update from Global".
 
-create or replace function assetsync.generate_diff(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_diff(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     return assetsync.generated_function_ddl(
         'assetsync.generate_diff',
-        p_fields,
+        p_for.fields,
         'assetsync.diff',
-        'p_project_asset_id uuid',
-        'uuid',
+        assetsync.sql_render('p_project_asset_id {copies_key_type}', p_for.pair),
+        assetsync.sql_render('{copies_key_type}', p_for.pair),
         E'table (\n    field text, local_value jsonb, global_value jsonb, base_value jsonb, overridden boolean, state text\n)',
         '{stable}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 begin
     return query
     select
@@ -32,25 +32,25 @@ begin
             when not x.ov then 'will_update'
             else 'overridden'
         end
-    from public.project_assets as pa
-    inner join public.global_assets as g on pa.global_asset_id = g.id
-    left join public.global_asset_versions as v
-        on v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
+    from {copies} as pa
+    inner join {library} as g on pa.{link} = g.{library_key}
+    left join {versions} as v
+        on v.global_asset_id = pa.{link} and v.version = pa.global_version
     cross join lateral pg_catalog.jsonb_to_record(v.snapshot) as b (%2$s)
     cross join lateral (
         %1$s
     ) as x (field, ord, ov, l_eq_g, g_eq_b, l, g, b)
-    where pa.id = p_project_asset_id
+    where pa.{copies_key} = p_project_asset_id
     order by x.ord;
 end;
-$tpl$,
-            assetsync.sql_field_states(p_fields),
-            assetsync.sql_base_columns(p_fields)
+$tpl$, p_for.pair),
+            assetsync.sql_field_states(p_for.fields),
+            assetsync.sql_base_columns(p_for.fields)
         ),
         'Per-field preview of a sync of one project asset; see project_asset_diff(). Generated.'
     );
 end;
 $fn$;
 
-comment on function assetsync.generate_diff(assetsync.synced_field[]) is
+comment on function assetsync.generate_diff(assetsync.generator_input) is
 'Generator of assetsync.diff(); called by asset_sync_refresh().';

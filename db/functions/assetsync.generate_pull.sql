@@ -1,32 +1,32 @@
 -- Generates assetsync.pull(): the override-aware sync of the given project assets as ONE
 -- UPDATE, returning a report per row. Callers lock the rows first (see sync_project_asset).
 
-create or replace function assetsync.generate_pull(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_pull(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     return assetsync.generated_function_ddl(
         'assetsync.generate_pull',
-        p_fields,
+        p_for.fields,
         'assetsync.pull',
-        'p_project_asset_ids uuid[]',
-        'uuid[]',
+        assetsync.sql_render('p_project_asset_ids {copies_key_type}[]', p_for.pair),
+        assetsync.sql_render('{copies_key_type}[]', p_for.pair),
         'setof jsonb',
         '{volatile,"set plan_cache_mode = force_generic_plan"}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 begin
     return query
     %1$s
     returning
         %2$s;
 end;
-$tpl$,
-            assetsync.sql_pull_update(p_fields, 'pa.id = any(p_project_asset_ids)'),
+$tpl$, p_for.pair),
+            assetsync.sql_pull_update(p_for.fields, p_for.pair, 'pa.{copies_key} = any(p_project_asset_ids)'),
             assetsync.sql_pull_report()
         ),
         'The override-aware three-way sync of the given project assets as one UPDATE; returns one report per '
@@ -35,5 +35,5 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.generate_pull(assetsync.synced_field[]) is
+comment on function assetsync.generate_pull(assetsync.generator_input) is
 'Generator of assetsync.pull(); called by asset_sync_refresh().';

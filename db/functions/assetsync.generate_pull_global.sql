@@ -2,24 +2,24 @@
 -- global as ONE UPDATE, returning how many it visited (no per-row report is built). The caller locks
 -- the global and the copies first.
 
-create or replace function assetsync.generate_pull_global(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_pull_global(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     return assetsync.generated_function_ddl(
         'assetsync.generate_pull_global',
-        p_fields,
+        p_for.fields,
         'assetsync.pull_global',
-        'p_global_asset_id uuid',
-        'uuid',
+        assetsync.sql_render('p_global_asset_id {library_key_type}', p_for.pair),
+        assetsync.sql_render('{library_key_type}', p_for.pair),
         'integer',
         '{volatile}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 declare
     v_count integer;
 begin
@@ -27,8 +27,8 @@ begin
     get diagnostics v_count = row_count;
     return v_count;
 end;
-$tpl$,
-            assetsync.sql_pull_update(p_fields, 'pa.global_asset_id = p_global_asset_id')
+$tpl$, p_for.pair),
+            assetsync.sql_pull_update(p_for.fields, p_for.pair, 'pa.{link} = p_global_asset_id')
         ),
         'The sync of every copy of one global asset as one UPDATE (the fan-out of sync_global_asset); '
         'returns how many copies it visited. The caller must hold the locks. Generated.'
@@ -36,5 +36,5 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.generate_pull_global(assetsync.synced_field[]) is
+comment on function assetsync.generate_pull_global(assetsync.generator_input) is
 'Generator of assetsync.pull_global(); called by asset_sync_refresh().';

@@ -2,24 +2,24 @@
 -- report. A scalar primary-key predicate keeps even a generic plan an index lookup per table, whatever
 -- the size of the library (an array predicate may hash-join every global asset for one row).
 
-create or replace function assetsync.generate_pull_one(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_pull_one(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     return assetsync.generated_function_ddl(
         'assetsync.generate_pull_one',
-        p_fields,
+        p_for.fields,
         'assetsync.pull_one',
-        'p_project_asset_id uuid',
-        'uuid',
+        assetsync.sql_render('p_project_asset_id {copies_key_type}', p_for.pair),
+        assetsync.sql_render('{copies_key_type}', p_for.pair),
         'jsonb',
         '{volatile,"set plan_cache_mode = force_generic_plan"}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 declare
     v_report jsonb;
 begin
@@ -29,8 +29,8 @@ begin
     into v_report;
     return v_report;
 end;
-$tpl$,
-            assetsync.sql_pull_update(p_fields, 'pa.id = p_project_asset_id'),
+$tpl$, p_for.pair),
+            assetsync.sql_pull_update(p_for.fields, p_for.pair, 'pa.{copies_key} = p_project_asset_id'),
             assetsync.sql_pull_report()
         ),
         'The override-aware three-way sync of one project asset as one UPDATE by primary key; returns its '
@@ -39,5 +39,5 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.generate_pull_one(assetsync.synced_field[]) is
+comment on function assetsync.generate_pull_one(assetsync.generator_input) is
 'Generator of assetsync.pull_one(); called by asset_sync_refresh().';

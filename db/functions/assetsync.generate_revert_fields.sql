@@ -1,10 +1,10 @@
 -- Generates assetsync.revert_fields(): give the named fields of one project asset the
 -- global's current value again and forget their overrides and conflicts, in one UPDATE.
 
-create or replace function assetsync.generate_revert_fields(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_revert_fields(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -17,20 +17,20 @@ begin
             E'\n        ' order by u.n
         )
     into v_set
-    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     return assetsync.generated_function_ddl(
         'assetsync.generate_revert_fields',
-        p_fields,
+        p_for.fields,
         'assetsync.revert_fields',
-        'p_project_asset_id uuid, p_fields text[]',
-        'uuid, text[]',
+        assetsync.sql_render('p_project_asset_id {copies_key_type}, p_fields text[]', p_for.pair),
+        assetsync.sql_render('{copies_key_type}, text[]', p_for.pair),
         'void',
         '{volatile}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 begin
-    update public.project_assets as pa
+    update {copies} as pa
     set
         %1$s
         overridden_fields = array(
@@ -40,10 +40,10 @@ begin
             order by o.position
         ),
         sync_conflicts = pa.sync_conflicts - p_fields
-    from public.global_assets as g
-    where pa.id = p_project_asset_id and pa.global_asset_id = g.id;
+    from {library} as g
+    where pa.{copies_key} = p_project_asset_id and pa.{link} = g.{library_key};
 end;
-$tpl$,
+$tpl$, p_for.pair),
             coalesce(v_set, '')
         ),
         'Sets the named fields of a project asset to its global''s current values and drops them from '
@@ -52,5 +52,5 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.generate_revert_fields(assetsync.synced_field[]) is
+comment on function assetsync.generate_revert_fields(assetsync.generator_input) is
 'Generator of assetsync.revert_fields(); called by asset_sync_refresh().';

@@ -1,17 +1,17 @@
 -- Generates assetsync.synced_fields(): the synced field names baked into a constant, so the functions
 -- that validate field names never read the catalogue.
 
-create or replace function assetsync.generate_synced_fields(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_synced_fields(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
     return assetsync.generated_function_ddl(
         'assetsync.generate_synced_fields',
-        p_fields,
+        p_for.fields,
         'assetsync.synced_fields',
         '',
         '',
@@ -19,12 +19,12 @@ begin
         '{stable}',
         pg_catalog.format(
             E'begin\n    return %L::text[];\nend;\n',
-            (select coalesce(pg_catalog.array_agg(f.name), '{}') from unnest(p_fields) as f)
+            (select coalesce(pg_catalog.array_agg(f.name), '{}') from unnest(p_for.fields) as f)
         ),
         'The synced fields, in project_assets column order, as of the last asset_sync_refresh(). Generated.'
     );
 end;
 $fn$;
 
-comment on function assetsync.generate_synced_fields(assetsync.synced_field[]) is
+comment on function assetsync.generate_synced_fields(assetsync.generator_input) is
 'Generator of assetsync.synced_fields(); called by asset_sync_refresh().';

@@ -1,12 +1,10 @@
 -- Generates the trigger function that stores each new version of a global asset in
 -- global_asset_versions: the snapshot and the changed field names, built from NEW and OLD directly.
 
-create or replace function assetsync.generate_tg_global_assets__record_version(
-    p_fields assetsync.synced_field[]
-)
+create or replace function assetsync.generate_tg_global_assets__record_version(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -15,41 +13,7 @@ declare
     v_null_fields text;
     v_changed text;
 begin
-    -- jsonb_build_object takes at most 100 arguments: build the snapshot in chunks of 40 fields. A json or
-    -- jsonb field that is SQL NULL is left out (and named in null_fields), as its JSON null is a value.
-    select coalesce(pg_catalog.string_agg(c.part, E'\n            || ' order by c.chunk), '''{}''::jsonb')
-    into v_snapshot
-    from (
-        select
-            (u.n - 1) / 40 as chunk,
-            pg_catalog.format(
-                'pg_catalog.jsonb_build_object(%s)',
-                pg_catalog.string_agg(pg_catalog.format('%L, new.%I', u.name, u.name), ', ' order by u.n)
-            ) as part
-        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
-        where u.base_type not in ('json', 'jsonb')
-        group by (u.n - 1) / 40
-        union all
-        select
-            1000000 + u.n,
-            pg_catalog.format(
-                'case when new.%I is null then ''{}'' else pg_catalog.jsonb_build_object(%L, new.%I) end',
-                u.name, u.name, u.name
-            )
-        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
-        where u.base_type in ('json', 'jsonb')
-    ) as c;
-
-    select
-        coalesce(
-            'pg_catalog.array_remove(array['
-            || pg_catalog.string_agg(pg_catalog.format('case when new.%I is null then %L end', u.name, u.name), ', ')
-            || ']::text[], null)',
-            '''{}'''
-        )
-    into v_null_fields
-    from unnest(p_fields) as u
-    where u.base_type in ('json', 'jsonb');
+    select s.snapshot, s.null_fields into v_snapshot, v_null_fields from assetsync.sql_snapshot(p_for.fields, 'new') as s;
 
     select
         pg_catalog.string_agg(
@@ -61,32 +25,32 @@ begin
             E',\n' order by u.n
         )
     into v_changed
-    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     return assetsync.generated_function_ddl(
         'assetsync.generate_tg_global_assets__record_version',
-        p_fields,
+        p_for.fields,
         'assetsync.tg_global_assets__record_version',
         '',
         '',
         'trigger',
         '{volatile}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 begin
     if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_op not in ('INSERT', 'UPDATE') then
         raise exception using
             errcode = '39P01',
             message = pg_catalog.format('%%s is attached wrongly to %%s', tg_name, tg_table_name),
-            hint = 'It must be an AFTER INSERT or AFTER UPDATE ... FOR EACH ROW trigger on public.global_assets.';
+            hint = 'It must be an AFTER INSERT or AFTER UPDATE ... FOR EACH ROW trigger on {library}.';
     end if;
     if tg_op = 'INSERT' then
-        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields, null_fields)
-        values (new.id, new.version, %1$s, %2$L::text[], %4$s);
+        insert into {versions} (global_asset_id, version, snapshot, changed_fields, null_fields)
+        values (new.{library_key}, new.version, %1$s, %2$L::text[], %4$s);
     else
-        insert into public.global_asset_versions (global_asset_id, version, snapshot, changed_fields, null_fields)
+        insert into {versions} (global_asset_id, version, snapshot, changed_fields, null_fields)
         values (
-            new.id,
+            new.{library_key},
             new.version,
             %1$s,
             pg_catalog.array_remove(array[
@@ -97,9 +61,9 @@ begin
     end if;
     return null;
 end;
-$tpl$,
+$tpl$, p_for.pair),
             v_snapshot,
-            (select coalesce(pg_catalog.array_agg(f.name), '{}') from unnest(p_fields) as f),
+            (select coalesce(pg_catalog.array_agg(f.name), '{}') from unnest(p_for.fields) as f),
             coalesce(v_changed, '            null'),
             v_null_fields
         ),
@@ -109,6 +73,6 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.generate_tg_global_assets__record_version(assetsync.synced_field[]) is
+comment on function assetsync.generate_tg_global_assets__record_version(assetsync.generator_input) is
 'Generator of the trigger function assetsync.tg_global_assets__record_version(); called by '
 'asset_sync_refresh().';

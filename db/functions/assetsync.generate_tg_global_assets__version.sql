@@ -1,10 +1,10 @@
 -- Generates the versioning trigger function of global_assets: a new version exactly when a synced field
 -- changed, tested field by field with plain IS DISTINCT FROM.
 
-create or replace function assetsync.generate_tg_global_assets__version(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_tg_global_assets__version(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -17,30 +17,30 @@ begin
             E'\n        or ' order by u.n
         )
     into v_changed
-    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     return assetsync.generated_function_ddl(
         'assetsync.generate_tg_global_assets__version',
-        p_fields,
+        p_for.fields,
         'assetsync.tg_global_assets__version',
         '',
         '',
         'trigger',
         '{volatile}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 begin
     if tg_when <> 'BEFORE' or tg_level <> 'ROW' or tg_op not in ('INSERT', 'UPDATE') then
         raise exception using
             errcode = '39P01',
             message = pg_catalog.format('%%s is attached wrongly to %%s', tg_name, tg_table_name),
-            hint = 'It must be a BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger on public.global_assets.';
+            hint = 'It must be a BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger on {library}.';
     end if;
     if tg_op = 'INSERT' then
         if new.version is distinct from 1 then
             raise exception using
                 errcode = '22023',
-                message = pg_catalog.format('global asset %%s must start at version 1, not %%s', new.id, new.version),
+                message = pg_catalog.format('global asset %%s must start at version 1, not %%s', new.{library_key}, new.version),
                 hint = 'Leave version out of the INSERT: the database maintains it.';
         end if;
         return new;
@@ -48,18 +48,20 @@ begin
     if new.version is distinct from old.version then
         raise exception using
             errcode = '22023',
-            message = pg_catalog.format('column version of global asset %%s is maintained by the database', old.id),
+            message = pg_catalog.format('column version of global asset %%s is maintained by the database', old.{library_key}),
             detail = pg_catalog.format('The UPDATE tried to change it from %%s to %%s.', old.version, new.version),
             hint = 'Leave version out of the UPDATE; use rollback_global_asset() to restore an old version.';
     end if;
-    new.updated_at := pg_catalog.now();
-    if %1$s then
+%2$s    if %1$s then
         new.version := old.version + 1;
     end if;
     return new;
 end;
-$tpl$,
-            coalesce(v_changed, 'false')
+$tpl$, p_for.pair),
+            coalesce(v_changed, 'false'),
+            case when assetsync.column_type((p_for.pair).library, 'updated_at') is not null then
+                E'    new.updated_at := pg_catalog.now();\n'
+            end
         ),
         'Trigger function of global_assets_100_version (BEFORE INSERT OR UPDATE, per row): version starts '
         'at 1 and rises by exactly 1 when an UPDATE changes a synced field; a client write of version is '
@@ -68,5 +70,5 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.generate_tg_global_assets__version(assetsync.synced_field[]) is
+comment on function assetsync.generate_tg_global_assets__version(assetsync.generator_input) is
 'Generator of the trigger function assetsync.tg_global_assets__version(); called by asset_sync_refresh().';

@@ -2,10 +2,10 @@
 -- statements: one test for the rare paths (link, bookkeeping, a client-written override list), one for
 -- "a synced field changed and is not yet marked" (plain IS DISTINCT FROM per field), and the mark itself.
 
-create or replace function assetsync.generate_tg_project_assets__track(p_fields assetsync.synced_field[])
+create or replace function assetsync.generate_tg_project_assets__track(p_for assetsync.generator_input)
 returns assetsync.generated_function
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -43,18 +43,18 @@ begin
             E',\n' order by u.n
         )
     into v_unmarked, v_marks, v_link_marks
-    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     -- Linking (INSERT with global_asset_id, or an UPDATE that sets or changes it) wins over tracking:
     -- the overridden fields are exactly those that differ from the global.
     v_link := pg_catalog.format(
-        $link$
-    select g.* into v_global from public.global_assets as g where g.id = new.global_asset_id;
+        assetsync.sql_render($link$
+    select g.* into v_global from {library} as g where g.{library_key} = new.{link};
     if not found then
         raise exception using
             errcode = 'P0002',
-            message = pg_catalog.format('global asset %%s does not exist or is not visible', new.global_asset_id),
-            detail = pg_catalog.format('Project asset %%s cannot be linked to it.', new.id),
+            message = pg_catalog.format('global asset %%s does not exist or is not visible', new.{link}),
+            detail = pg_catalog.format('Project asset %%s cannot be linked to it.', new.{copies_key}),
             hint = 'Link only global assets of your own library.';
     end if;
     new.global_version := v_global.version;
@@ -64,34 +64,33 @@ begin
 %1$s
     ]::text[], null);
     return new;
-$link$,
+$link$, p_for.pair),
         coalesce(v_link_marks, '        null')
     );
 
     return assetsync.generated_function_ddl(
         'assetsync.generate_tg_project_assets__track',
-        p_fields,
+        p_for.fields,
         'assetsync.tg_project_assets__track',
         '',
         '',
         'trigger',
         '{volatile}',
         pg_catalog.format(
-            $tpl$
+            assetsync.sql_render($tpl$
 declare
-    v_global public.global_assets;
+    v_global {library};
 begin
     if tg_op = 'UPDATE' and tg_when = 'BEFORE' and tg_level = 'ROW' then
-        new.updated_at := pg_catalog.now();
-        -- The rare paths, behind one test: the override list, the link or the bookkeeping changed.
+%5$s        -- The rare paths, behind one test: the override list, the link or the bookkeeping changed.
         if new.overridden_fields is distinct from old.overridden_fields
-            or new.global_asset_id is distinct from old.global_asset_id
+            or new.{link} is distinct from old.{link}
             or new.global_version is distinct from old.global_version
             or new.last_synced_at is distinct from old.last_synced_at
             or new.sync_conflicts is distinct from old.sync_conflicts then
             -- overridden_fields only ever holds synced field names, as a set: whoever writes it.
             if new.overridden_fields is distinct from old.overridden_fields then
-                new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id);
+                new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.{copies_key}::text);
             end if;
             -- The library's own writes (functions declared with SET assetsync.writer = 'library') never mark.
             if pg_catalog.current_setting('assetsync.writer', true) = 'library' then
@@ -109,12 +108,12 @@ begin
                             when new.last_synced_at is distinct from old.last_synced_at then 'last_synced_at'
                             else 'sync_conflicts'
                         end,
-                        old.id
+                        old.{copies_key}
                     ),
                     detail = 'global_version, last_synced_at and sync_conflicts are bookkeeping of the sync functions.',
                     hint = 'Use sync_project_asset(), resolve_sync_conflict() or revert_project_asset_fields().';
             end if;
-            if new.global_asset_id is distinct from old.global_asset_id and new.global_asset_id is not null then
+            if new.{link} is distinct from old.{link} and new.{link} is not null then
 %3$s
             end if;
             -- Detaching (global_asset_id set to NULL) keeps every value, the overrides, global_version and
@@ -134,7 +133,7 @@ begin
         raise exception using
             errcode = '39P01',
             message = pg_catalog.format('%%s is attached wrongly to %%s', tg_name, tg_table_name),
-            hint = 'It must be a BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger on public.project_assets.';
+            hint = 'It must be a BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger on {copies}.';
     end if;
     if pg_catalog.current_setting('assetsync.writer', true) is distinct from 'library'
         and (new.global_version is not null or new.last_synced_at is not null or new.sync_conflicts <> '{}') then
@@ -147,25 +146,28 @@ begin
                     when new.last_synced_at is not null then 'last_synced_at'
                     else 'sync_conflicts'
                 end,
-                new.id
+                new.{copies_key}
             ),
             detail = 'A new project asset gets them from linking: leave them out of the INSERT.',
             hint = 'Set global_asset_id to link the row, or use clone_global_asset().';
     end if;
     new.sync_conflicts := coalesce(new.sync_conflicts, '{}');
     if new.overridden_fields <> '{}' then
-        new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id);
+        new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.{copies_key}::text);
     end if;
-    if new.global_asset_id is null then
+    if new.{link} is null then
         return new;
     end if;
 %4$s
 end;
-$tpl$,
+$tpl$, p_for.pair),
             coalesce(v_unmarked, 'false'),
             coalesce(v_marks, '                    null'),
             pg_catalog.replace(v_link, E'\n    ', E'\n                '),
-            v_link
+            v_link,
+            case when assetsync.column_type((p_for.pair).copies, 'updated_at') is not null then
+                E'        new.updated_at := pg_catalog.now();\n'
+            end
         ),
         'Trigger function of project_assets_100_track (BEFORE INSERT OR UPDATE, per row): adds each synced '
         'field a client UPDATE changes to overridden_fields; links a row whose global_asset_id is set or '
@@ -177,5 +179,5 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.generate_tg_project_assets__track(assetsync.synced_field[]) is
+comment on function assetsync.generate_tg_project_assets__track(assetsync.generator_input) is
 'Generator of the trigger function assetsync.tg_project_assets__track(); called by asset_sync_refresh().';

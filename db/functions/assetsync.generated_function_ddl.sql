@@ -45,7 +45,8 @@ begin
         pg_catalog.format('%s(%s)', p_name, p_argument_types),
         pg_catalog.format(
             E'create or replace function %s(%s)\nreturns %s\nlanguage plpgsql\n%s\nsecurity invoker\n'
-            || E'set search_path = pg_catalog, pg_temp\n%sas %L;\n\ncomment on function %s(%s) is %L;\n',
+            || E'set search_path = pg_catalog, pg_temp\n%sas %L;\n\ncomment on function %s(%s) is %L;\n'
+            || E'\nrevoke all on function %s(%s) from public;\n',
             p_name,
             p_arguments,
             p_returns,
@@ -54,8 +55,12 @@ begin
             E'\n' || v_header || pg_catalog.regexp_replace(p_body, '^\n', ''),
             p_name,
             p_argument_types,
-            p_comment
-        )
+            p_comment,
+            p_name,
+            p_argument_types
+        ),
+        'function',
+        null
     )::assetsync.generated_function;
 end;
 $fn$;
@@ -65,4 +70,4 @@ comment on function assetsync.generated_function_ddl(
 ) is
 'Code generation helper: the complete CREATE OR REPLACE FUNCTION and COMMENT of a generated function, with '
 'the header every generated body starts with (generator, synced fields and their types, "do not edit"). '
-'p_attributes: the volatility, then any further SET lines.';
+'p_attributes: the volatility, then any further SET lines. PUBLIC gets no EXECUTE: API roles are granted it.';

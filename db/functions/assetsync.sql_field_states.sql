@@ -8,7 +8,7 @@
 create or replace function assetsync.sql_field_states(p_fields assetsync.synced_field[])
 returns text
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$

@@ -4,10 +4,12 @@
 -- assetsync.sql_pull_update(). Plain per-field CASE expressions, no per-row aggregation; the base
 -- snapshot is read and typed only for rows that override something.
 
-create or replace function assetsync.sql_pull_select(p_fields assetsync.synced_field[], p_where text)
+create or replace function assetsync.sql_pull_select(
+    p_fields assetsync.synced_field[], p_pair assetsync.attachment, p_where text
+)
 returns text
 language plpgsql
-immutable
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
@@ -24,11 +26,11 @@ declare
 begin
     -- Where the base snapshot is read from: a json field reads it again with ->, so it gets a name.
     v_has_json := exists (select from unnest(p_fields) as f where f.base_type in ('json', 'jsonb'));
-    v_snapshot := $sql$case when pa.overridden_fields <> '{}' then (
+    v_snapshot := assetsync.sql_render($sql$case when pa.overridden_fields <> '{}' then (
                 select v.snapshot
-                from public.global_asset_versions as v
-                where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
-            ) end$sql$;
+                from {versions} as v
+                where v.global_asset_id = pa.{link} and v.version = pa.global_version
+            ) end$sql$, p_pair, false);
     if v_has_json then
         v_base := pg_catalog.format(
             E'cross join lateral (\n'
@@ -121,9 +123,9 @@ begin
     from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     return pg_catalog.format(
-        $tpl$select
-            pa.id,
-            pa.global_asset_id,
+        assetsync.sql_render($tpl$select
+            pa.{copies_key} as id,
+            pa.{link} as global_asset_id,
             pa.global_version as from_version,
             g.version as to_version,
             pa.sync_conflicts as old_sync_conflicts,
@@ -143,12 +145,12 @@ begin
                 ]::text[], null))
                 || %6$s
             end as sync_conflicts
-        from public.project_assets as pa
-        inner join public.global_assets as g on pa.global_asset_id = g.id
+        from {copies} as pa
+        inner join {library} as g on pa.{link} = g.{library_key}
         -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
         -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
         %7$s
-        where %8$s$tpl$,
+        where %8$s$tpl$, p_pair),
         coalesce(v_new_values || E'\n', ''),
         coalesce(v_updated, 'null'),
         coalesce(v_kept, 'null'),
@@ -156,11 +158,11 @@ begin
         coalesce(v_dropped, 'null'),
         coalesce(v_written, '''{}''::jsonb'),
         v_base,
-        p_where
+        assetsync.sql_render(p_where, p_pair, false)
     );
 end;
 $fn$;
 
-comment on function assetsync.sql_pull_select(assetsync.synced_field[], text) is
+comment on function assetsync.sql_pull_select(assetsync.synced_field[], assetsync.attachment, text) is
 'Code generation helper: the SELECT computing a sync''s new values (new_<field>), field lists and '
 'sync_conflicts for the project assets matching p_where; used by assetsync.sql_pull_update().';

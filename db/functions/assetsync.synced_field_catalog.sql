@@ -3,7 +3,7 @@
 -- order of project_assets, each with what the generators need to know of it. Only asset_sync_refresh()
 -- calls it; everything else uses the list it baked into assetsync.synced_fields().
 
-create or replace function assetsync.synced_field_catalog(p_warn boolean default false)
+create or replace function assetsync.synced_field_catalog(p_pair assetsync.attachment, p_warn boolean default false)
 returns setof assetsync.synced_field
 language plpgsql
 stable
@@ -25,14 +25,18 @@ begin
             pa.attgenerated <> '' or ga.attgenerated <> '' as is_generated
         from pg_catalog.pg_attribute as pa
         inner join pg_catalog.pg_attribute as ga
-            on ga.attrelid = 'public.global_assets'::regclass and ga.attname = pa.attname
+            on ga.attrelid = p_pair.library and ga.attname = pa.attname
         where
-            pa.attrelid = 'public.project_assets'::regclass
+            pa.attrelid = p_pair.copies
             and pa.attnum > 0 and not pa.attisdropped
             and ga.attnum > 0 and not ga.attisdropped
-            and pa.attname not in (
-                'id', 'owner_id', 'project_id', 'global_asset_id', 'version', 'global_version',
-                'last_synced_at', 'overridden_fields', 'sync_conflicts', 'created_at', 'updated_at'
+            and pa.attname <> all(
+                array[
+                    'id', 'owner_id', 'user_id', 'project_id', 'global_asset_id', 'version', 'global_version',
+                    'last_synced_at', 'overridden_fields', 'sync_conflicts', 'created_at', 'updated_at',
+                    p_pair.library_key, p_pair.copies_key, p_pair.link_column, p_pair.project_column
+                ]::name[]
+                || p_pair.excluded_columns::name[]
             )
         order by pa.attnum
     loop
@@ -76,8 +80,8 @@ begin
 end;
 $fn$;
 
-comment on function assetsync.synced_field_catalog(boolean) is
-'The synced fields as the catalogue has them now (shared columns of global_assets and project_assets with '
-'the same type, minus bookkeeping and generated columns), in project_assets column order, as '
+comment on function assetsync.synced_field_catalog(assetsync.attachment, boolean) is
+'The synced fields as the catalogue has them now (shared columns of the attached library and copies with '
+'the same type, minus bookkeeping, excluded and generated columns), in project_assets column order, as '
 'assetsync.synced_field values (name, comparison, type, base type). With p_warn, raises a WARNING for each '
 'same-name column that is not synced and why. Used by asset_sync_refresh().';

@@ -22,16 +22,21 @@ comment on type assetsync.synced_field is
 
 create type assetsync.generated_function as (
     signature text,
-    ddl text
+    ddl text,
+    kind text,
+    on_table text
 );
 
 comment on type assetsync.generated_function is
-'What a generator (assetsync.generate_*) returns: the regprocedure text of the function it makes, and the '
-'complete CREATE OR REPLACE FUNCTION ... ; COMMENT ON FUNCTION ... that asset_sync_refresh() executes.';
+'What a generator (assetsync.generate_*) returns: the object it makes (signature: a function''s regprocedure '
+'text, a view''s name or a trigger''s name), the complete DDL with its COMMENT that asset_sync_refresh() '
+'executes, the kind of object (function, view or trigger) and, for a trigger, its table.';
 
 create table assetsync.generated_code (
     generator text primary key,
     signature text not null,
+    kind text not null,
+    on_table text,
     ddl text not null,
     body text not null,
     generated_at timestamptz not null default now()
@@ -43,9 +48,14 @@ comment on table assetsync.generated_code is
 'dropped). Read it to see every generated function and where it came from. Row-level security is on '
 'with a policy that admits no row: only the owner (the migrating role) reads or writes it.';
 comment on column assetsync.generated_code.generator is 'The generator, e.g. assetsync.generate_pull_one.';
-comment on column assetsync.generated_code.signature is 'The function it generates, as regprocedure text.';
+comment on column assetsync.generated_code.signature is
+'The object it generates: a function as regprocedure text, a view''s name, or a trigger''s name.';
+comment on column assetsync.generated_code.kind is 'function, view or trigger.';
+comment on column assetsync.generated_code.on_table is 'The table of a trigger; NULL for other kinds.';
 comment on column assetsync.generated_code.ddl is 'The DDL it returned and asset_sync_refresh() executed.';
-comment on column assetsync.generated_code.body is 'The body (pg_proc.prosrc) installed by that DDL.';
+comment on column assetsync.generated_code.body is
+'What that DDL installed, as the catalogue prints it: a function''s prosrc, pg_get_viewdef() of a view, '
+'pg_get_triggerdef() of a trigger.';
 comment on column assetsync.generated_code.generated_at is 'When asset_sync_refresh() last executed the DDL.';
 
 alter table assetsync.generated_code enable row level security;
@@ -76,13 +86,15 @@ drop function if exists assetsync.sql_pull_set(text[]);
 drop function if exists assetsync.sql_field_states(text[], text[]);
 drop function if exists assetsync.installed_source(text);
 drop function if exists assetsync.synced_field_catalog(boolean);
+drop function if exists assetsync.checked_overridden_fields(text[], uuid);
 
--- Their files are gone from db/functions: forget them, so that `assetsync status` does not report them
--- as missing. The trigger functions stay: asset_sync_refresh() now generates them.
+-- Their files are gone from db/functions and db/triggers: forget them, so that `assetsync status` does not
+-- report them as missing. The objects stay: asset_sync_refresh() now generates them (the public functions,
+-- the triggers and the status view too, for whichever tables are attached; see migration 012).
 delete from assetsync.migration_history
 where
-    kind = 'function'
-    and (
+    (kind = 'trigger' and file like 'triggers/%')
+    or (kind = 'function' and (
         file like 'functions/assetsync.source\_%'
         or file in (
             'functions/assetsync.sql_pull_select.sql',
@@ -91,6 +103,17 @@ where
             'functions/assetsync.installed_source.sql',
             'functions/assetsync.tg_project_assets__track.sql',
             'functions/assetsync.tg_global_assets__version.sql',
-            'functions/assetsync.tg_global_assets__record_version.sql'
+            'functions/assetsync.tg_global_assets__record_version.sql',
+            'functions/assetsync.tg_global_asset_versions__append_only.sql',
+            'functions/assetsync.lock_project_asset.sql',
+            'functions/assetsync.linked_project_asset.sql',
+            'functions/public.sync_project_asset.sql',
+            'functions/public.sync_global_asset.sql',
+            'functions/public.sync_project.sql',
+            'functions/public.clone_global_asset.sql',
+            'functions/public.revert_project_asset_fields.sql',
+            'functions/public.resolve_sync_conflict.sql',
+            'functions/public.project_asset_diff.sql',
+            'functions/public.rollback_global_asset.sql'
         )
-    );
+    ));

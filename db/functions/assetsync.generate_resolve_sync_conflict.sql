@@ -1,15 +1,25 @@
 -- Close one conflict the way the user chose in the side-by-side diff.
+-- Generated for the attached pair (its tables, columns and key types are inputs) by asset_sync_refresh().
 
-create or replace function public.resolve_sync_conflict(p_project_asset_id uuid, p_field text, p_resolution text)
-returns void
+create or replace function assetsync.generate_resolve_sync_conflict(p_for assetsync.generator_input)
+returns assetsync.generated_function
 language plpgsql
-volatile
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
-set "assetsync.writer" = 'library'
-as $fn$
-declare
-    v_row public.project_assets;
+as $gen$
+begin
+    return assetsync.generated_function_ddl(
+        'assetsync.generate_resolve_sync_conflict',
+        p_for.fields,
+        'public.resolve_sync_conflict',
+        assetsync.sql_render('p_project_asset_id {copies_key_type}, p_field text, p_resolution text', p_for.pair, false),
+        assetsync.sql_render('{copies_key_type}, text, text', p_for.pair, false),
+        assetsync.sql_render('void', p_for.pair, false),
+        array['volatile', 'set "assetsync.writer" = ''library'''],
+        assetsync.sql_render(
+            $tpl$declare
+    v_row {copies};
 begin
     if p_project_asset_id is null or p_field is null or p_resolution is null then
         raise exception using
@@ -45,25 +55,29 @@ begin
     if p_resolution = 'keep_local' then
         -- "The field stays overridden": even if the client un-protected it meanwhile, keeping the local
         -- value means protecting it from the next sync.
-        update public.project_assets as pa
+        update {copies} as pa
         set
             sync_conflicts = pa.sync_conflicts - p_field,
             overridden_fields = case
                 when p_field = any(pa.overridden_fields) then pa.overridden_fields
                 else pa.overridden_fields || p_field
             end
-        where pa.id = p_project_asset_id;
+        where pa.{copies_key} = p_project_asset_id;
     else
         perform assetsync.revert_fields(p_project_asset_id, array[p_field]);
     end if;
 end;
-$fn$;
+$tpl$,
+            p_for.pair,
+            false
+        ),
+        'Resolves the conflict on one field: keep_local drops the conflict entry and the field stays (or becomes '
+        'again) overridden, so the next sync keeps the local value; '
+        'take_global reverts the field (as revert_project_asset_fields). Errors: 22004 NULL, 22023 an unknown keyword '
+        'or field or a field with no conflict entry, P0002 unknown or not visible, 55000 not linked.'
+    );
+end;
+$gen$;
 
-comment on function public.resolve_sync_conflict(uuid, text, text) is
-'Resolves the conflict on one field: keep_local drops the conflict entry and the field stays (or becomes '
-'again) overridden, so the next sync keeps the local value; '
-'take_global reverts the field (as revert_project_asset_fields). Errors: 22004 NULL, 22023 an unknown keyword '
-'or field or a field with no conflict entry, P0002 unknown or not visible, 55000 not linked.';
-
--- Least privilege: the API role is granted EXECUTE explicitly (README, Security).
-revoke execute on function public.resolve_sync_conflict(uuid, text, text) from public;
+comment on function assetsync.generate_resolve_sync_conflict(assetsync.generator_input) is
+'Generator of public.resolve_sync_conflict(); called by asset_sync_refresh().';

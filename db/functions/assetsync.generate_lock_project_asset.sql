@@ -2,17 +2,28 @@
 -- (FOR KEY SHARE, which blocks only the global's DELETE), then the project asset (FOR UPDATE). Fan-out
 -- takes the same order (global, then project assets by id), so single and fan-out syncs cannot deadlock,
 -- and an edit committed while we waited is read, never overwritten.
+-- Generated for the attached pair (its tables, columns and key types are inputs) by asset_sync_refresh().
 
-create or replace function assetsync.lock_project_asset(p_project_asset_id uuid, p_need_link boolean)
-returns public.project_assets
+create or replace function assetsync.generate_lock_project_asset(p_for assetsync.generator_input)
+returns assetsync.generated_function
 language plpgsql
-volatile
+stable
 security invoker
 set search_path = pg_catalog, pg_temp
-as $fn$
-declare
-    v_row public.project_assets;
-    v_global_asset_id uuid;
+as $gen$
+begin
+    return assetsync.generated_function_ddl(
+        'assetsync.generate_lock_project_asset',
+        p_for.fields,
+        'assetsync.lock_project_asset',
+        assetsync.sql_render('p_project_asset_id {copies_key_type}, p_need_link boolean', p_for.pair, false),
+        assetsync.sql_render('{copies_key_type}, boolean', p_for.pair, false),
+        assetsync.sql_render('{copies}', p_for.pair, false),
+        array['volatile'],
+        assetsync.sql_render(
+            $tpl$declare
+    v_row {copies};
+    v_global_asset_id {library_key_type};
 begin
     if p_project_asset_id is null then
         raise exception using
@@ -22,15 +33,15 @@ begin
     end if;
     loop
         -- One statement finds the linked global and locks it, the common case.
-        select g.id into v_global_asset_id
-        from public.global_assets as g
-        where g.id = (select pa.global_asset_id from public.project_assets as pa where pa.id = p_project_asset_id)
+        select g.{library_key} into v_global_asset_id
+        from {library} as g
+        where g.{library_key} = (select pa.{link} from {copies} as pa where pa.{copies_key} = p_project_asset_id)
         for key share of g;
         if not found then
             -- Not visible, not linked, or its global not visible: tell which.
-            select pa.global_asset_id into v_global_asset_id
-            from public.project_assets as pa
-            where pa.id = p_project_asset_id;
+            select pa.{link} into v_global_asset_id
+            from {copies} as pa
+            where pa.{copies_key} = p_project_asset_id;
             if not found then
                 raise exception using
                     errcode = 'P0002',
@@ -38,7 +49,7 @@ begin
                     hint = 'Check the id, and that the caller owns the project.';
             end if;
             if v_global_asset_id is not null then
-                perform from public.global_assets as g where g.id = v_global_asset_id;
+                perform from {library} as g where g.{library_key} = v_global_asset_id;
                 if not found then
                     raise exception using
                         errcode = 'P0002',
@@ -52,8 +63,8 @@ begin
             end if;
         end if;
         select pa.* into v_row
-        from public.project_assets as pa
-        where pa.id = p_project_asset_id
+        from {copies} as pa
+        where pa.{copies_key} = p_project_asset_id
         for update;
         if not found then
             raise exception using
@@ -61,9 +72,9 @@ begin
                 message = pg_catalog.format('project asset %s does not exist or is not visible', p_project_asset_id),
                 hint = 'Check the id, and that the caller owns the project.';
         end if;
-        exit when v_row.global_asset_id is not distinct from v_global_asset_id;
+        exit when v_row.{link} is not distinct from v_global_asset_id;
     end loop;
-    if p_need_link and v_row.global_asset_id is null then
+    if p_need_link and v_row.{link} is null then
         raise exception using
             errcode = '55000',
             message = pg_catalog.format('project asset %s is not linked to a global asset', p_project_asset_id),
@@ -75,9 +86,16 @@ begin
     end if;
     return v_row;
 end;
-$fn$;
+$tpl$,
+            p_for.pair,
+            false
+        ),
+        'Checks and locks a project asset for a library write: 22004 for NULL, P0002 when it (or its global) does '
+        'not exist or is not visible, 55000 when p_need_link and it is not linked. Locks the global FOR KEY SHARE '
+        'before the project asset FOR UPDATE, the lock order every sync function uses.'
+    );
+end;
+$gen$;
 
-comment on function assetsync.lock_project_asset(uuid, boolean) is
-'Checks and locks a project asset for a library write: 22004 for NULL, P0002 when it (or its global) does '
-'not exist or is not visible, 55000 when p_need_link and it is not linked. Locks the global FOR KEY SHARE '
-'before the project asset FOR UPDATE, the lock order every sync function uses.';
+comment on function assetsync.generate_lock_project_asset(assetsync.generator_input) is
+'Generator of assetsync.lock_project_asset(); called by asset_sync_refresh().';
