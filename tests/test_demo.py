@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PgServer
+from pg import PgServer
 
 
 def run_demo(pg_server: PgServer, cwd: Path) -> str:

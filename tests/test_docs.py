@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from conftest import REPO_ROOT
+from pg import REPO_ROOT
 
 # The README first: the pages of docs/ may build on the story its blocks tell.
 DOCS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]

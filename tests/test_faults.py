@@ -28,7 +28,7 @@ from psycopg import sql
 from assetsync.runner import LOCK_KEY
 from assetsync.server import LocalServer, embedded_bin_dir
 from blocking import WAIT_LIMIT_SECONDS, poll_until, wait_until_blocked, wait_until_gone
-from conftest import TEST_SETTINGS, PgServer, create_database, drop_database
+from pg import TEST_SETTINGS, PgServer, create_database, drop_database
 from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
 
 PAUSE_LOCK = 4242  # the advisory lock the pause trigger waits on, held by the test

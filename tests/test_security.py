@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import REPO_ROOT
+from pg import REPO_ROOT
 from support import Conn, sqlstate_of, tables_snapshot
 
 SECURITY_DOC = REPO_ROOT / "README.md"

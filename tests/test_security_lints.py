@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from conftest import PgServer, create_database, drop_database
+from pg import PgServer, create_database, drop_database
 from support import Conn
 
 SCHEMAS = ["public", "assetsync"]
