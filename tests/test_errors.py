@@ -21,7 +21,8 @@ import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
-from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
+from story import GREY, TORN, john_doe
+from support import Conn, clone, new_global, project_asset, tables_snapshot, update
 
 MISSING = uuid4()  # an id that exists nowhere
 
@@ -163,11 +164,10 @@ CASES: dict[str, Case] = {
 def world(db: Conn) -> World:
     """Built once: the calls under test change nothing (each test checks that), and the savepoint tests
     touch only the rows they add."""
-    project = new_project(db, "Project A")
-    global_id = new_global(db, "John Doe", description="a tall man in a clean suit")
-    linked = clone(db, global_id, project)
-    update(db, "project_assets", linked, description="a dirty, torn suit")
-    update(db, "global_assets", global_id, description="a tall man in a grey suit")  # v2
+    john = john_doe(db)
+    project, global_id, linked = john.project, john.global_asset, john.copy
+    update(db, "project_assets", linked, description=TORN)
+    update(db, "global_assets", global_id, description=GREY)  # v2
     db.execute("select sync_project_asset(%s)", [linked])
     update(db, "global_assets", global_id, name="Johnny")  # v3
     assert set(project_asset(db, linked)["sync_conflicts"]) == {"description"}

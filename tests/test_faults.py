@@ -29,6 +29,7 @@ from assetsync.runner import LOCK_KEY
 from assetsync.server import LocalServer, embedded_bin_dir
 from blocking import WAIT_LIMIT_SECONDS, poll_until, wait_until_blocked, wait_until_gone
 from pg import TEST_SETTINGS, PgServer, create_database, drop_database
+from story import CLEAN, GREY, TORN
 from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
 
 PAUSE_LOCK = 4242  # the advisory lock the pause trigger waits on, held by the test
@@ -136,13 +137,13 @@ NEW_IMAGE = "https://img.example/2.png"
 
 def build_library(conn: Conn) -> Library:
     project, elsewhere = new_project(conn, "Project A"), new_project(conn, "Project B")
-    target = new_global(conn, "John Doe", description="clean suit", image_key_url="https://img.example/1.png")
+    target = new_global(conn, "John Doe", description=CLEAN, image_key_url="https://img.example/1.png")
     other = new_global(conn, "Jane Doe", description="red coat")
     in_project = [clone(conn, target, project) for _ in range(3)]
     copies = in_project + [clone(conn, target, new_project(conn, f"Project {i}")) for i in range(2)]
     bystander = clone(conn, other, elsewhere)
-    update(conn, "project_assets", in_project[1], description="torn suit")  # an override the sync must keep
-    update(conn, "global_assets", target, description="grey suit", image_key_url=NEW_IMAGE)
+    update(conn, "project_assets", in_project[1], description=TORN)  # an override the sync must keep
+    update(conn, "global_assets", target, description=GREY, image_key_url=NEW_IMAGE)
     update(conn, "global_assets", other, description="blue coat")
     return Library(target, project, sorted(copies), in_project[1], bystander, frozenset(in_project))
 
@@ -168,10 +169,10 @@ def assert_synced(conn: Conn, library: Library, rows: list[UUID]) -> None:
         row = project_asset(conn, row_id)
         assert (row["global_version"], row["image_key_url"]) == (2, NEW_IMAGE), row_id
         if row_id == library.edited:
-            assert (row["description"], row["overridden_fields"]) == ("torn suit", ["description"])
-            assert row["sync_conflicts"]["description"]["global"] == "grey suit"
+            assert (row["description"], row["overridden_fields"]) == (TORN, ["description"])
+            assert row["sync_conflicts"]["description"]["global"] == GREY
         else:
-            assert (row["description"], row["overridden_fields"]) == ("grey suit", [])
+            assert (row["description"], row["overridden_fields"]) == (GREY, [])
 
 
 @pytest.mark.parametrize("case", list(KILL_CASES))

@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from story import BLACK_HAIR, CLEAN, GREY, RED_HAIR, TORN
 from support import (
     SYNCED_FIELDS,
     Conn,
@@ -31,13 +32,6 @@ from support import (
     versions,
 )
 
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-IMAGE = "https://img.example/john.png"
-RED_HAIR = "https://img.example/john-red.png"
-
-
 # One migrated database for the module, its tables emptied after each test (conftest: conn).
 pytestmark = pytest.mark.shared_database
 
@@ -45,13 +39,13 @@ pytestmark = pytest.mark.shared_database
 @dataclass
 class Library:
     project: UUID
-    john: UUID  # at version 2: "John Doe", character, GREY, IMAGE, no style capsule
+    john: UUID  # at version 2: "John Doe", character, GREY, BLACK_HAIR, no style capsule
 
 
 @pytest.fixture
 def library(conn: Conn) -> Library:
     project = new_project(conn)
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     update(conn, "global_assets", john, description=GREY)
     assert global_asset(conn, john)["version"] == 2
     return Library(project, john)
@@ -89,7 +83,7 @@ def test_insert_with_global_asset_id_links_the_row(conn: Conn, library: Library)
     with conn.transaction():
         copy = insert_asset(
             conn, library.project, global_asset_id=library.john, name="John Doe", asset_type="character",
-            description=GREY, image_key_url=IMAGE, sync_conflicts="{}",
+            description=GREY, image_key_url=BLACK_HAIR, sync_conflicts="{}",
         )  # fmt: skip
         now = scalar(conn, "select now()")
     row = project_asset(conn, copy)
@@ -130,7 +124,7 @@ def test_update_setting_global_asset_id_links_a_local_row(conn: Conn, library: L
 def test_relinking_to_another_global_records_it_and_clears_conflicts(conn: Conn, library: Library) -> None:
     copy = with_conflict(conn, library)
     jane = new_global(conn, "Jane Doe", description=TORN, image_key_url=RED_HAIR)
-    update(conn, "global_assets", jane, image_key_url=IMAGE)
+    update(conn, "global_assets", jane, image_key_url=BLACK_HAIR)
     update(conn, "global_assets", jane, description="a woman")
     update(conn, "global_assets", jane, description=TORN)
     assert global_asset(conn, jane)["version"] == 4

@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 from psycopg import sql
 
+from story import BLACK_HAIR, CLEAN, GREY, RED_HAIR, TORN
 from support import (
     SYNCED_FIELDS,
     Conn,
@@ -32,12 +33,6 @@ from support import (
     update,
     versions,
 )
-
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-IMAGE = "https://img.example/john.png"
-RED_HAIR = "https://img.example/john-red.png"
 
 
 def set_column(conn: Conn, table: str, row_id: UUID, column: str, value_sql: str) -> None:
@@ -121,7 +116,7 @@ def test_same_name_with_different_types_is_not_synced_and_refresh_warns(conn: Co
 
 def test_dropping_a_synced_column_needs_no_cascade_and_refresh_forgets_its_name(conn: Conn) -> None:
     project = new_project(conn)
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     copy = clone(conn, john, project)
     update(conn, "project_assets", copy, image_key_url=RED_HAIR)
     update(conn, "project_assets", copy, description=TORN)
@@ -134,7 +129,7 @@ def test_dropping_a_synced_column_needs_no_cascade_and_refresh_forgets_its_name(
         "insert into project_assets (project_id, name, asset_type) values (%s, 'Crate', 'prop') returning id",
         [project],
     )
-    update(conn, "project_assets", local, image_key_url=IMAGE)
+    update(conn, "project_assets", local, image_key_url=BLACK_HAIR)
 
     conn.execute("alter table project_assets drop column image_key_url")
     conn.execute("alter table global_assets drop column image_key_url")
@@ -181,7 +176,7 @@ def catalogue_state(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:
 
 def test_refresh_does_no_work_when_nothing_changed(conn: Conn) -> None:
     project = new_project(conn)
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     copy = clone(conn, john, project)
     update(conn, "project_assets", copy, description=TORN, name="Johnny")
     update(conn, "global_assets", john, description=GREY)

@@ -15,7 +15,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,14 +22,9 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
+from story import BLACK_HAIR, BLUE, CLEAN, GREY, RED_HAIR, TORN, JohnDoe, john_doe
 from support import Conn, clone, global_asset, new_global, new_project, project_asset, update
 
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-BLUE = "a tall man in a blue suit"
-BLACK_HAIR = "https://img.example/john-doe.png"
-RED_HAIR = "https://img.example/john-doe-red-hair.png"
 REPORT_KEYS = {
     "project_asset_id",
     "global_asset_id",
@@ -41,13 +35,6 @@ REPORT_KEYS = {
     "kept_fields",
     "conflict_fields",
 }
-
-
-@dataclass
-class JohnDoe:
-    project: UUID
-    global_asset: UUID
-    copy: UUID
 
 
 def sync(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
@@ -69,9 +56,7 @@ def conflicts(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
 @pytest.fixture
 def john(db: Conn) -> JohnDoe:
     """Global "John Doe" (version 1, clean suit) cloned into Project A, nothing overridden yet."""
-    project = new_project(db, "Project A")
-    global_id = new_global(db, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
-    return JohnDoe(project, global_id, clone(db, global_id, project))
+    return john_doe(db)
 
 
 @pytest.fixture
