@@ -17,7 +17,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from story import BLACK_HAIR, CLEAN, GREY, LOCAL_IMAGE, TORN, JohnDoe, john_doe
-from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
+from support import Conn, clone, new_global, new_project, new_project_asset, project_asset, tables_snapshot, update
 
 CAPSULE_1 = UUID("00000000-0000-4000-8000-000000000001")
 CAPSULE_2 = UUID("00000000-0000-4000-8000-000000000002")
@@ -177,13 +177,9 @@ def test_diff_changes_nothing(db: Conn, john: JohnDoe) -> None:
 
 def test_status_local_for_a_never_linked_asset(db: Conn) -> None:
     project = new_project(db)
-    row = db.execute(
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'Local', 'prop') returning id",
-        [project],
-    ).fetchone()
-    assert row is not None
-    assert status(db, row[0]) == {
-        "project_asset_id": row[0],
+    local = new_project_asset(db, project)
+    assert status(db, local) == {
+        "project_asset_id": local,
         "project_id": project,
         "global_asset_id": None,
         "global_version": None,

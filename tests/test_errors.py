@@ -22,7 +22,7 @@ import pytest
 from psycopg.pq import TransactionStatus
 
 from story import GREY, TORN, john_doe
-from support import Conn, clone, new_global, project_asset, tables_snapshot, update
+from support import Conn, clone, new_global, new_project_asset, project_asset, tables_snapshot, update
 
 MISSING = uuid4()  # an id that exists nowhere
 
@@ -176,17 +176,13 @@ def world(db: Conn) -> World:
     for description in ("one", "two", "three"):
         update(db, "global_assets", other_global, description=description)  # v4
 
-    row = db.execute(
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'Local', 'prop') returning id",
-        [project],
-    ).fetchone()
-    assert row is not None
+    local = new_project_asset(db, project)
     by_client = clone(db, global_id, project)
     update(db, "project_assets", by_client, global_asset_id=None)
     doomed = new_global(db, "Doomed")
     by_delete = clone(db, doomed, project)
     db.execute("delete from global_assets where id = %s", [doomed])
-    return World(project, global_id, other_global, linked, row[0], by_client, by_delete)
+    return World(project, global_id, other_global, linked, local, by_client, by_delete)
 
 
 @pytest.mark.parametrize("case_name", list(CASES))

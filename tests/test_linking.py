@@ -25,6 +25,7 @@ from support import (
     global_asset,
     new_global,
     new_project,
+    new_project_asset,
     project_asset,
     scalar,
     tables_snapshot,
@@ -51,16 +52,6 @@ def library(conn: Conn) -> Library:
     return Library(project, john)
 
 
-def insert_asset(conn: Conn, project: UUID, **fields: Any) -> UUID:
-    columns = ", ".join(fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    return scalar(
-        conn,
-        f"insert into project_assets (project_id, {columns}) values (%s, {placeholders}) returning id",
-        [project, *fields.values()],
-    )
-
-
 def synced_values(row: dict[str, Any]) -> dict[str, Any]:
     return {field: row[field] for field in SYNCED_FIELDS}
 
@@ -81,7 +72,7 @@ def with_conflict(conn: Conn, library: Library) -> UUID:
 
 def test_insert_with_global_asset_id_links_the_row(conn: Conn, library: Library) -> None:
     with conn.transaction():
-        copy = insert_asset(
+        copy = new_project_asset(
             conn, library.project, global_asset_id=library.john, name="John Doe", asset_type="character",
             description=GREY, image_key_url=BLACK_HAIR, sync_conflicts="{}",
         )  # fmt: skip
@@ -93,7 +84,7 @@ def test_insert_with_global_asset_id_links_the_row(conn: Conn, library: Library)
     assert row["overridden_fields"] == [], "equal to the global: nothing overridden"
     assert status_of(conn, copy) == "up_to_date"
 
-    edited = insert_asset(
+    edited = new_project_asset(
         conn, library.project, visual_style_capsule_id=uuid4(), image_key_url=None, description=TORN,
         asset_type="character", name="John Doe", global_asset_id=library.john, overridden_fields=["name"],
     )  # fmt: skip
@@ -106,7 +97,7 @@ def test_insert_with_global_asset_id_links_the_row(conn: Conn, library: Library)
 
 
 def test_update_setting_global_asset_id_links_a_local_row(conn: Conn, library: Library) -> None:
-    local = insert_asset(conn, library.project, name="Johnny", asset_type="character", description=GREY)
+    local = new_project_asset(conn, library.project, name="Johnny", asset_type="character", description=GREY)
     update(conn, "project_assets", local, description=CLEAN)
     update(conn, "project_assets", local, description=GREY)
     assert project_asset(conn, local)["overridden_fields"] == ["description"], "a local asset is tracked too"
@@ -140,7 +131,7 @@ def test_relinking_to_another_global_records_it_and_clears_conflicts(conn: Conn,
 
 
 def test_linking_wins_when_one_update_links_and_edits(conn: Conn, library: Library) -> None:
-    local = insert_asset(conn, library.project, name="Crate", asset_type="prop", description="a crate")
+    local = new_project_asset(conn, library.project, name="Crate", asset_type="prop", description="a crate")
     conn.execute(
         "update project_assets set global_asset_id = %s, asset_type = 'character', description = %s,"
         " image_key_url = %s, overridden_fields = '{asset_type}' where id = %s",
@@ -196,7 +187,7 @@ def test_deleting_the_global_detaches_copies_and_deletes_its_versions(conn: Conn
 
 
 def test_linking_to_a_missing_global_is_p0002_and_changes_nothing(conn: Conn, library: Library) -> None:
-    local = insert_asset(conn, library.project, name="Crate", asset_type="prop")
+    local = new_project_asset(conn, library.project, name="Crate", asset_type="prop")
     copy = clone(conn, library.john, library.project)
     missing = uuid4()
     before = tables_snapshot(conn)

@@ -16,7 +16,17 @@ import psycopg
 import pytest
 
 from story import BLUE, CLEAN, GREY, LOCAL_IMAGE, RED_HAIR, TORN, JohnDoe, john_doe
-from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
+from support import (
+    Conn,
+    clone,
+    error_of,
+    new_global,
+    new_project,
+    new_project_asset,
+    project_asset,
+    tables_snapshot,
+    update,
+)
 
 
 @pytest.fixture
@@ -51,21 +61,17 @@ def resolve(db: Conn, project_asset_id: UUID, field: str, resolution: str) -> No
     db.execute("select resolve_sync_conflict(%s, %s, %s)", [project_asset_id, field, resolution])
 
 
-def error_of(db: Conn, query: str, params: list[Any]) -> psycopg.Error:
+def refusal(db: Conn, query: str, params: list[Any]) -> psycopg.Error:
+    """The error of a call that must fail and change nothing."""
     before = tables_snapshot(db)
-    with pytest.raises(psycopg.Error) as caught:
-        db.execute(query, params)  # type: ignore[arg-type]
+    error = error_of(db, query, params)
+    assert error is not None, f"no error from: {query} {params}"
     assert tables_snapshot(db) == before, "a failing call changed data"
-    return caught.value
+    return error
 
 
 def local_asset(db: Conn) -> UUID:
-    row = db.execute(
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'Local', 'prop') returning id",
-        [new_project(db, "Project L")],
-    ).fetchone()
-    assert row is not None
-    return row[0]
+    return new_project_asset(db, new_project(db, "Project L"))
 
 
 def detached_asset(db: Conn, john: JohnDoe) -> UUID:
@@ -158,14 +164,14 @@ def test_reverted_fields_are_not_marked_overridden_again(db: Conn, john: JohnDoe
 
 def test_revert_of_a_local_asset_is_55000(db: Conn) -> None:
     local = local_asset(db)
-    error = error_of(db, "select revert_project_asset_fields(%s, %s)", [local, ["name"]])
+    error = refusal(db, "select revert_project_asset_fields(%s, %s)", [local, ["name"]])
     assert error.sqlstate == "55000"
     assert str(local) in error.diag.message_primary
 
 
 def test_revert_of_a_detached_asset_is_55000(db: Conn, john: JohnDoe) -> None:
     detached = detached_asset(db, john)
-    error = error_of(db, "select revert_project_asset_fields(%s, %s)", [detached, None])
+    error = refusal(db, "select revert_project_asset_fields(%s, %s)", [detached, None])
     assert error.sqlstate == "55000"
     assert str(detached) in error.diag.message_primary
 
@@ -222,47 +228,47 @@ def test_resolving_a_field_without_a_conflict_entry_is_22023(db: Conn, john: Joh
     # image_key_url is overridden but has no conflict; asset_type is neither.
     for field in ("image_key_url", "asset_type"):
         for resolution in ("keep_local", "take_global"):
-            error = error_of(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, field, resolution])
+            error = refusal(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, field, resolution])
             assert error.sqlstate == "22023"
             assert field in error.diag.message_primary
 
 
 def test_resolving_the_same_conflict_twice_is_22023(db: Conn, john: JohnDoe) -> None:
     resolve(db, john.copy, "name", "keep_local")
-    error = error_of(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, "name", "keep_local"])
+    error = refusal(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, "name", "keep_local"])
     assert error.sqlstate == "22023"
 
 
 @pytest.mark.parametrize("keyword", ["KEEP_LOCAL", "keep local", "take_global ", "", "revert", "keep_local; drop"])
 def test_resolving_with_another_keyword_is_22023(db: Conn, john: JohnDoe, keyword: str) -> None:
-    error = error_of(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, "description", keyword])
+    error = refusal(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, "description", keyword])
     assert error.sqlstate == "22023"
     assert keyword in error.diag.message_primary
 
 
 @pytest.mark.parametrize("field", ["colour", "global_version", "sync_conflicts", "id", "Description", ""])
 def test_resolving_a_bad_field_name_is_22023(db: Conn, john: JohnDoe, field: str) -> None:
-    error = error_of(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, field, "keep_local"])
+    error = refusal(db, "select resolve_sync_conflict(%s, %s, %s)", [john.copy, field, "keep_local"])
     assert error.sqlstate == "22023"
     assert f"'{field}'" in error.diag.message_primary
 
 
 def test_resolving_on_a_local_asset_is_55000(db: Conn) -> None:
     local = local_asset(db)
-    error = error_of(db, "select resolve_sync_conflict(%s, %s, %s)", [local, "name", "keep_local"])
+    error = refusal(db, "select resolve_sync_conflict(%s, %s, %s)", [local, "name", "keep_local"])
     assert error.sqlstate == "55000"
     assert str(local) in error.diag.message_primary
 
 
 def test_resolving_on_a_detached_asset_is_55000(db: Conn, john: JohnDoe) -> None:
     detached = detached_asset(db, john)
-    error = error_of(db, "select resolve_sync_conflict(%s, %s, %s)", [detached, "name", "take_global"])
+    error = refusal(db, "select resolve_sync_conflict(%s, %s, %s)", [detached, "name", "take_global"])
     assert error.sqlstate == "55000"
     assert str(detached) in error.diag.message_primary
 
 
 def test_resolving_on_an_unknown_asset_is_p0002(db: Conn) -> None:
     missing = uuid4()
-    error = error_of(db, "select resolve_sync_conflict(%s, %s, %s)", [missing, "name", "keep_local"])
+    error = refusal(db, "select resolve_sync_conflict(%s, %s, %s)", [missing, "name", "keep_local"])
     assert error.sqlstate == "P0002"
     assert str(missing) in error.diag.message_primary

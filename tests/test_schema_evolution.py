@@ -27,6 +27,7 @@ from support import (
     global_asset,
     new_global,
     new_project,
+    new_project_asset,
     project_asset,
     refresh,
     scalar,
@@ -124,11 +125,7 @@ def test_dropping_a_synced_column_needs_no_cascade_and_refresh_forgets_its_name(
     update(conn, "global_assets", john, description=GREY, image_key_url="https://img.example/john-bald.png")
     scalar(conn, "select sync_project_asset(%s)", [copy])
     assert set(project_asset(conn, copy)["sync_conflicts"]) == {"description", "image_key_url"}
-    local = scalar(
-        conn,
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'Crate', 'prop') returning id",
-        [project],
-    )
+    local = new_project_asset(conn, project, "Crate")
     update(conn, "project_assets", local, image_key_url=BLACK_HAIR)
 
     conn.execute("alter table project_assets drop column image_key_url")

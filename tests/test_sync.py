@@ -23,7 +23,7 @@ import psycopg
 import pytest
 
 from story import BLACK_HAIR, BLUE, CLEAN, GREY, RED_HAIR, TORN, JohnDoe, john_doe
-from support import Conn, clone, global_asset, new_global, new_project, project_asset, update
+from support import Conn, clone, global_asset, new_global, new_project, new_project_asset, project_asset, update
 
 REPORT_KEYS = {
     "project_asset_id",
@@ -417,10 +417,7 @@ def test_sync_global_asset_counts_every_linked_copy_it_visits_including_up_to_da
     up_to_date = clone(db, john.global_asset, other_project)
     detached = clone(db, john.global_asset, other_project)
     update(db, "project_assets", detached, global_asset_id=None)
-    db.execute(
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'John Doe', 'character')",
-        [other_project],
-    )
+    new_project_asset(db, other_project, "John Doe", "character")
     other_copy = clone(db, new_global(db, "Jane Doe"), other_project)
     stamps = {pa: project_asset(db, pa)["last_synced_at"] for pa in (john.copy, behind, up_to_date, other_copy)}
     detached_before = project_asset(db, detached)

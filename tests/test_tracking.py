@@ -20,6 +20,7 @@ from support import (
     clone,
     error_of,
     new_project,
+    new_project_asset,
     project_asset,
     scalar,
     tables_snapshot,
@@ -38,18 +39,6 @@ def john(conn: Conn) -> JohnDoe:
 
 def overridden(conn: Conn, project_asset_id: UUID) -> list[str]:
     return list(project_asset(conn, project_asset_id)["overridden_fields"])
-
-
-def local_asset(conn: Conn, project: UUID, **fields: object) -> UUID:
-    """A project asset never linked to a global."""
-    values = {"name": "Local", "asset_type": "prop", **fields}
-    columns = ", ".join(values)
-    placeholders = ", ".join(["%s"] * len(values))
-    return scalar(
-        conn,
-        f"insert into project_assets (project_id, {columns}) values (%s, {placeholders}) returning id",
-        [project, *values.values()],
-    )
 
 
 def with_conflict(conn: Conn, john: JohnDoe) -> JohnDoe:
@@ -144,7 +133,7 @@ FOREIGN_NAMES: list[list[str | None]] = [
 
 
 def test_writing_a_name_that_is_not_a_synced_field_is_23514(conn: Conn, john: JohnDoe) -> None:
-    local = local_asset(conn, john.project, description="kept")
+    local = new_project_asset(conn, john.project, description="kept")
     update(conn, "project_assets", john.copy, description=TORN)
     before = tables_snapshot(conn)
     for names in FOREIGN_NAMES:
@@ -170,7 +159,7 @@ def test_writing_a_name_that_is_not_a_synced_field_is_23514(conn: Conn, john: Jo
 
 def test_a_foreign_name_is_rejected_even_when_the_same_write_links(conn: Conn, john: JohnDoe) -> None:
     """'Writing any other name is rejected': linking recomputes overridden_fields but must not swallow a bad write."""
-    local = local_asset(conn, john.project)
+    local = new_project_asset(conn, john.project)
     before = tables_snapshot(conn)
     error = error_of(
         conn,
@@ -194,7 +183,7 @@ def test_duplicates_written_by_the_client_collapse(conn: Conn, john: JohnDoe) ->
     assert sorted(marks) == ["description", "name"]
     assert len(marks) == len(set(marks))
 
-    local = local_asset(conn, john.project, overridden_fields=["image_key_url", "image_key_url"])
+    local = new_project_asset(conn, john.project, overridden_fields=["image_key_url", "image_key_url"])
     assert overridden(conn, local) == ["image_key_url"]
 
 
@@ -313,7 +302,7 @@ def test_updated_at_is_maintained_for_every_update(conn: Conn, john: JohnDoe) ->
 
 
 def test_tracking_works_for_a_local_asset(conn: Conn, john: JohnDoe) -> None:
-    local = local_asset(conn, john.project, description="a crate")
+    local = new_project_asset(conn, john.project, description="a crate")
     update(conn, "project_assets", local, description="a broken crate")
     update(conn, "project_assets", local, image_key_url=BLACK_HAIR, name="Crate")
     row = project_asset(conn, local)
