@@ -68,6 +68,13 @@ def update(conn: Conn, table: str, row_id: UUID, **fields: Any) -> None:
     conn.execute(query, [*fields.values(), row_id])
 
 
+def sync(conn: Conn, project_asset_id: UUID) -> dict[str, Any]:
+    """sync_project_asset(id): its report."""
+    row = conn.execute("select sync_project_asset(%s)", [project_asset_id]).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def fetch(conn: Conn, table: str, row_id: UUID) -> dict[str, Any]:
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(psycopg.sql.SQL("select * from {} where id = %s").format(psycopg.sql.Identifier(table)), [row_id])

@@ -39,7 +39,18 @@ import pytest
 from psycopg import sql
 
 from blocking import WAIT_LIMIT_SECONDS, wait_until_blocked
-from support import SYNCED_FIELDS, Conn, clone, global_asset, new_global, new_project, project_asset, update
+from support import (
+    SYNCED_FIELDS,
+    Conn,
+    clone,
+    global_asset,
+    new_global,
+    new_project,
+    project_asset,
+    scalar,
+    sync,
+    update,
+)
 
 SOAK = os.environ.get("ASSETSYNC_SOAK") == "1"
 DURATION_SECONDS = 60.0 if SOAK else 3.0
@@ -197,7 +208,7 @@ def sync_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, tal
     pick = rng.random()
     if pick < 0.45:
         row = rng.choice(world.rows)
-        report = scalar(conn, "select sync_project_asset(%s)", [row])
+        report = sync(conn, row)
         if report["status"] not in ("synced", "up_to_date") or report["project_asset_id"] != str(row):
             tally.errors.append(f"sync_project_asset({row}) reported {report}")
         tally.counts["single syncs"] += 1
@@ -220,12 +231,6 @@ def sync_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, tal
             tally.errors.append(f"project_asset_diff({row}) listed {fields}")
         conn.execute("select count(*) from project_asset_sync_status").fetchone()
         tally.counts["reads (diff, status view)"] += 1
-
-
-def scalar(conn: Conn, query: str, params: list[Any]) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
 
 
 Step = Callable[[Conn, random.Random, str, int, World, Tally], None]
@@ -405,7 +410,7 @@ def test_mixed_load_loses_no_edit_and_raises_no_error(conn: Conn, db_url: str) -
             assert name in row["overridden_fields"], f"{row_id}: conflict on an unmarked field {name}"
             assert entry["global"] == as_json_value(glob[name]), f"{row_id}.{name}: stale conflict {entry}"
             assert entry["local"] != entry["global"]
-        report = scalar(conn, "select sync_project_asset(%s)", [row_id])
+        report = sync(conn, row_id)
         assert report["status"] == "up_to_date", report
 
 

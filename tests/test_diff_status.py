@@ -17,7 +17,17 @@ import pytest
 from psycopg.rows import dict_row
 
 from story import BLACK_HAIR, CLEAN, GREY, LOCAL_IMAGE, TORN, JohnDoe, john_doe
-from support import Conn, clone, new_global, new_project, new_project_asset, project_asset, tables_snapshot, update
+from support import (
+    Conn,
+    clone,
+    new_global,
+    new_project,
+    new_project_asset,
+    project_asset,
+    sync,
+    tables_snapshot,
+    update,
+)
 
 CAPSULE_1 = UUID("00000000-0000-4000-8000-000000000001")
 CAPSULE_2 = UUID("00000000-0000-4000-8000-000000000002")
@@ -56,10 +66,6 @@ def status(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
         rows = cur.fetchall()
     assert len(rows) == 1
     return rows[0]
-
-
-def sync(db: Conn, project_asset_id: UUID) -> None:
-    db.execute("select sync_project_asset(%s)", [project_asset_id])
 
 
 # -- project_asset_diff ------------------------------------------------------------------------------------------

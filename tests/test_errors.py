@@ -22,7 +22,7 @@ import pytest
 from psycopg.pq import TransactionStatus
 
 from story import GREY, TORN, john_doe
-from support import Conn, clone, new_global, new_project_asset, project_asset, tables_snapshot, update
+from support import Conn, clone, new_global, new_project_asset, project_asset, sync, tables_snapshot, update
 
 MISSING = uuid4()  # an id that exists nowhere
 
@@ -168,7 +168,7 @@ def world(db: Conn) -> World:
     project, global_id, linked = john.project, john.global_asset, john.copy
     update(db, "project_assets", linked, description=TORN)
     update(db, "global_assets", global_id, description=GREY)  # v2
-    db.execute("select sync_project_asset(%s)", [linked])
+    sync(db, linked)
     update(db, "global_assets", global_id, name="Johnny")  # v3
     assert set(project_asset(db, linked)["sync_conflicts"]) == {"description"}
 

@@ -30,7 +30,7 @@ from assetsync.server import LocalServer, embedded_bin_dir
 from blocking import WAIT_LIMIT_SECONDS, poll_until, wait_until_blocked, wait_until_gone
 from pg import TEST_SETTINGS, PgServer, create_database, drop_database
 from story import CLEAN, GREY, TORN
-from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
+from support import Conn, clone, new_global, new_project, project_asset, scalar, sync, tables_snapshot, update
 
 PAUSE_LOCK = 4242  # the advisory lock the pause trigger waits on, held by the test
 CLI_TIMEOUT_SECONDS = 60.0
@@ -64,12 +64,6 @@ create trigger project_assets_zzz_fault_pause
 before update on public.project_assets
 for each row execute function faults.pause_library_write();
 """
-
-
-def scalar(conn: Conn, query: str, params: list[Any] | None = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +187,7 @@ def test_a_backend_killed_mid_sync_leaves_every_row_as_before(
     victim = sessions(autocommit=False, **({"faults.pause_at": str(pause_at)} if pause_at else {}))
     victim_pid = victim.info.backend_pid
     # The victim's transaction has already synced another row: that write must be rolled back too.
-    assert scalar(victim, "select sync_project_asset(%s)", [library.bystander])["status"] == "synced"
+    assert sync(victim, library.bystander)["status"] == "synced"
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[Any] = pool.submit(scalar, victim, call, [argument(library, arg_name)])
         wait_until_blocked(db, victim_pid, blocker.info.backend_pid, event)

@@ -28,6 +28,7 @@ from support import (
     new_project_asset,
     project_asset,
     scalar,
+    sync,
     tables_snapshot,
     update,
     versions,
@@ -65,7 +66,7 @@ def with_conflict(conn: Conn, library: Library) -> UUID:
     copy = clone(conn, library.john, library.project)
     update(conn, "project_assets", copy, description=TORN)
     update(conn, "global_assets", library.john, description="a tall man in a blue suit")
-    conn.execute("select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     assert set(project_asset(conn, copy)["sync_conflicts"]) == {"description"}
     return copy
 

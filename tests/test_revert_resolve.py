@@ -24,6 +24,7 @@ from support import (
     new_project,
     new_project_asset,
     project_asset,
+    sync,
     tables_snapshot,
     update,
 )
@@ -42,7 +43,7 @@ def john(db: Conn) -> JohnDoe:
     update(db, "project_assets", john.copy, description=TORN)
     update(db, "project_assets", john.copy, name="Jon")
     update(db, "global_assets", john.global_asset, name="Johnny", description=GREY)
-    db.execute("select sync_project_asset(%s)", [john.copy])
+    sync(db, john.copy)
     update(db, "global_assets", john.global_asset, description=BLUE, image_key_url=RED_HAIR)
     row = project_asset(db, john.copy)
     assert row["overridden_fields"] == ["image_key_url", "description", "name"]
@@ -194,10 +195,10 @@ def test_keep_local_is_not_undone_by_a_sync_that_brings_no_new_change_to_the_fie
     copy_id = clone(db, global_id, project)
     update(db, "project_assets", copy_id, description=TORN)
     update(db, "global_assets", global_id, description=GREY)
-    db.execute("select sync_project_asset(%s)", [copy_id])
+    sync(db, copy_id)
     resolve(db, copy_id, "description", "keep_local")
     update(db, "global_assets", global_id, name="Johnny")
-    db.execute("select sync_project_asset(%s)", [copy_id])
+    sync(db, copy_id)
     row = project_asset(db, copy_id)
     assert (row["description"], row["sync_conflicts"]) == (TORN, {})
 
@@ -209,7 +210,7 @@ def test_keep_local_protects_the_field_again_when_the_client_had_unprotected_it(
     )
     resolve(db, john.copy, "description", "keep_local")
     assert "description" in project_asset(db, john.copy)["overridden_fields"]
-    db.execute("select sync_project_asset(%s)", [john.copy])
+    sync(db, john.copy)
     row = project_asset(db, john.copy)
     # Kept, not overwritten; the library's newer change (v3) is a new conflict, as for any override.
     assert (row["description"], row["sync_conflicts"]["description"]["global"]) == (TORN, BLUE)

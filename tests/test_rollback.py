@@ -26,6 +26,7 @@ from support import (
     project_asset,
     refresh,
     scalar,
+    sync,
     tables_snapshot,
     update,
     versions,
@@ -122,7 +123,7 @@ def test_copies_sync_after_a_rollback_as_usual(conn: Conn, history: History) -> 
     update(conn, "project_assets", copy, description=TORN)
     assert rollback(conn, history.john, 1) == 4
 
-    report = scalar(conn, "select sync_project_asset(%s)", [copy])
+    report = sync(conn, copy)
     assert report["from_version"] == 3 and report["to_version"] == 4
     assert report["status"] == "synced"
     assert report["updated_fields"] == ["image_key_url"]

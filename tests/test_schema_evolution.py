@@ -31,6 +31,7 @@ from support import (
     project_asset,
     refresh,
     scalar,
+    sync,
     update,
     versions,
 )
@@ -89,7 +90,7 @@ def test_a_column_added_to_both_tables_becomes_a_synced_field(
     assert global_asset(conn, john)["version"] == 3
     diff = conn.execute("select field, state from project_asset_diff(%s)", [plain]).fetchall()
     assert diff[-1] == (column, "will_update"), "in the diff, last in column order"
-    report = scalar(conn, "select sync_project_asset(%s)", [plain])
+    report = sync(conn, plain)
     assert report["updated_fields"] == [column], "synced"
     assert as_jsonb(conn, "project_assets", plain, column) == as_jsonb(conn, "global_assets", john, column)
     assert project_asset(conn, plain)["overridden_fields"] == []
@@ -111,7 +112,7 @@ def test_same_name_with_different_types_is_not_synced_and_refresh_warns(conn: Co
     assert diff_fields(conn, copy) == SYNCED_FIELDS, "not in the diff"
     error = error_of(conn, "update project_assets set overridden_fields = '{mood}' where id = %s", [copy])
     assert error is not None and error.sqlstate == "23514", "not a synced field name"
-    scalar(conn, "select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     assert (project_asset(conn, copy)["mood"], project_asset(conn, copy)["code"]) == ("calm", "A1"), "not synced"
 
 
@@ -123,7 +124,7 @@ def test_dropping_a_synced_column_needs_no_cascade_and_refresh_forgets_its_name(
     update(conn, "project_assets", copy, description=TORN)
     update(conn, "project_assets", copy, name="Johnny")
     update(conn, "global_assets", john, description=GREY, image_key_url="https://img.example/john-bald.png")
-    scalar(conn, "select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     assert set(project_asset(conn, copy)["sync_conflicts"]) == {"description", "image_key_url"}
     local = new_project_asset(conn, project, "Crate")
     update(conn, "project_assets", local, image_key_url=BLACK_HAIR)
@@ -150,7 +151,7 @@ def test_dropping_a_synced_column_needs_no_cascade_and_refresh_forgets_its_name(
     update(conn, "global_assets", john, visual_style_capsule_id="00000000-0000-0000-0000-000000000001")
     assert versions(conn, john)[-1]["changed_fields"] == ["visual_style_capsule_id"]
     assert set(versions(conn, john)[-1]["snapshot"]) == set(remaining)
-    assert scalar(conn, "select sync_project_asset(%s)", [copy])["updated_fields"] == ["visual_style_capsule_id"]
+    assert sync(conn, copy)["updated_fields"] == ["visual_style_capsule_id"]
 
 
 def catalogue_state(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:
@@ -177,7 +178,7 @@ def test_refresh_does_no_work_when_nothing_changed(conn: Conn) -> None:
     copy = clone(conn, john, project)
     update(conn, "project_assets", copy, description=TORN, name="Johnny")
     update(conn, "global_assets", john, description=GREY)
-    scalar(conn, "select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     clone(conn, john, project)
     generated = {name for name, _, _ in catalogue_state(conn)["functions"]}
     for signature in (

@@ -23,7 +23,18 @@ import psycopg
 import pytest
 
 from story import BLACK_HAIR, BLUE, CLEAN, GREY, RED_HAIR, TORN, JohnDoe, john_doe
-from support import Conn, clone, global_asset, new_global, new_project, new_project_asset, project_asset, update
+from support import (
+    Conn,
+    clone,
+    global_asset,
+    new_global,
+    new_project,
+    new_project_asset,
+    project_asset,
+    scalar,
+    sync,
+    update,
+)
 
 REPORT_KEYS = {
     "project_asset_id",
@@ -35,18 +46,6 @@ REPORT_KEYS = {
     "kept_fields",
     "conflict_fields",
 }
-
-
-def sync(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
-    row = db.execute("select sync_project_asset(%s)", [project_asset_id]).fetchone()
-    assert row is not None
-    return row[0]
-
-
-def scalar(db: Conn, query: str, params: Any = None) -> Any:
-    row = db.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
 
 
 def conflicts(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
@@ -587,7 +586,7 @@ def test_a_sync_waits_for_an_uncommitted_edit_and_keeps_it(db: Conn, shared_url:
     with ThreadPoolExecutor(max_workers=1) as pool, session(shared_url, autocommit=True) as syncer:
         with session(shared_url, autocommit=False) as editor:
             editor.execute("update project_assets set description = %s where id = %s", [TORN, john.copy])
-            pending = pool.submit(lambda: scalar(syncer, "select sync_project_asset(%s)", [john.copy]))
+            pending = pool.submit(lambda: sync(syncer, john.copy))
             wait_until_blocked(db, syncer.info.backend_pid, editor.info.backend_pid)
             assert not pending.done()
             editor.commit()
@@ -608,7 +607,7 @@ def test_a_client_update_waits_for_an_open_sync_then_applies_on_top_and_is_track
     update(db, "global_assets", john.global_asset, image_key_url=RED_HAIR)
     with ThreadPoolExecutor(max_workers=1) as pool, session(shared_url, autocommit=True) as editor:
         with session(shared_url, autocommit=False) as syncer:
-            report = scalar(syncer, "select sync_project_asset(%s)", [john.copy])
+            report = sync(syncer, john.copy)
             assert report["updated_fields"] == ["image_key_url"]
             pending = pool.submit(
                 lambda: (
@@ -654,7 +653,7 @@ def test_a_sync_waiting_on_a_client_detach_fails_55000_once_it_commits(
     with ThreadPoolExecutor(max_workers=1) as pool, session(shared_url, autocommit=True) as syncer:
         with session(shared_url, autocommit=False) as editor:
             editor.execute("update project_assets set global_asset_id = null where id = %s", [john.copy])
-            pending = pool.submit(lambda: scalar(syncer, "select sync_project_asset(%s)", [john.copy]))
+            pending = pool.submit(lambda: sync(syncer, john.copy))
             wait_until_blocked(db, syncer.info.backend_pid, editor.info.backend_pid)
             editor.commit()
         with pytest.raises(psycopg.Error) as caught:

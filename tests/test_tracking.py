@@ -23,6 +23,7 @@ from support import (
     new_project_asset,
     project_asset,
     scalar,
+    sync,
     tables_snapshot,
     update,
 )
@@ -45,7 +46,7 @@ def with_conflict(conn: Conn, john: JohnDoe) -> JohnDoe:
     """John's copy with description overridden and an open conflict on it (the library changed it too)."""
     update(conn, "project_assets", john.copy, description=TORN)
     update(conn, "global_assets", john.global_asset, description=GREY)
-    conn.execute("select sync_project_asset(%s)", [john.copy])
+    sync(conn, john.copy)
     assert set(project_asset(conn, john.copy)["sync_conflicts"]) == {"description"}
     return john
 
@@ -111,7 +112,7 @@ def test_client_may_remove_names_to_unprotect_a_field(conn: Conn, john: JohnDoe)
     assert after["description"] == TORN, "un-protecting a field keeps its value"
 
     update(conn, "global_assets", john.global_asset, description=GREY, name="John D.")
-    conn.execute("select sync_project_asset(%s)", [john.copy])
+    sync(conn, john.copy)
     synced = project_asset(conn, john.copy)
     assert synced["description"] == GREY, "an un-protected field takes the global's value at the next sync"
     assert synced["name"] == "Johnny", "a field still overridden keeps its local value"
@@ -280,7 +281,7 @@ def test_writes_of_the_library_functions_never_mark(conn: Conn, john: JohnDoe) -
     conn.execute("select resolve_sync_conflict(%s, 'description', 'keep_local')", [john.copy])
     assert sorted(overridden(conn, john.copy)) == ["description", "name"], "resolve keep_local"
     update(conn, "global_assets", john.global_asset, description="a tall man in a blue suit")
-    conn.execute("select sync_project_asset(%s)", [john.copy])
+    sync(conn, john.copy)
     conn.execute("select resolve_sync_conflict(%s, 'description', 'take_global')", [john.copy])
     after = project_asset(conn, john.copy)
     assert after["description"] == "a tall man in a blue suit"
