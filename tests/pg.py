@@ -15,6 +15,8 @@ import shutil
 import socket
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,3 +158,28 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def client_sessions(url: str, statement_timeout: str) -> Iterator[Callable[..., psycopg.Connection[Any]]]:
+    """Yield open_session(autocommit=True, **settings): a new client connection to url with statement_timeout
+    (a hang becomes an error, never a hung job) and the given settings. All are closed on the way out, which
+    rolls back anything they left open."""
+    opened: list[psycopg.Connection[Any]] = []
+
+    def open_session(autocommit: bool = True, **settings: str) -> psycopg.Connection[Any]:
+        connection = psycopg.connect(url, autocommit=autocommit)
+        for name, value in {"statement_timeout": statement_timeout, **settings}.items():
+            connection.execute(
+                sql.SQL("select set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value))
+            )
+        if not autocommit:
+            connection.commit()
+        opened.append(connection)
+        return connection
+
+    try:
+        yield open_session
+    finally:
+        for connection in opened:
+            connection.close()

@@ -5,7 +5,7 @@ Everything goes through plain SQL on a psycopg connection, as any client would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -97,6 +97,16 @@ def versions(conn: Conn, global_asset_id: UUID) -> list[dict[str, Any]]:
             "select * from global_asset_versions where global_asset_id = %s order by version", [global_asset_id]
         )
         return cur.fetchall()
+
+
+def unexpected_sqlstates(
+    conn: Conn, expected: str, statements: Mapping[str, str] | Iterable[str], params: Any = None
+) -> list[str]:
+    """Run each statement as sqlstate_of does; list those that did not fail with `expected`, as "name: SQLSTATE"
+    (the name is the mapping's key, or the statement itself)."""
+    named = statements.items() if isinstance(statements, Mapping) else ((s, s) for s in statements)
+    states = ((name, sqlstate_of(conn, statement, params)) for name, statement in named)
+    return [f"{name}: {state}" for name, state in states if state != expected]
 
 
 def tables_snapshot(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:

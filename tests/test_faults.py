@@ -28,7 +28,7 @@ from psycopg import sql
 from assetsync.runner import LOCK_KEY
 from assetsync.server import LocalServer, embedded_bin_dir
 from blocking import WAIT_LIMIT_SECONDS, poll_until, wait_until_blocked, wait_until_gone
-from pg import TEST_SETTINGS, PgServer, create_database, drop_database
+from pg import TEST_SETTINGS, PgServer, client_sessions, create_database, drop_database
 from story import CLEAN, GREY, TORN
 from support import Conn, clone, new_global, new_project, project_asset, scalar, sync, tables_snapshot, update
 
@@ -87,22 +87,8 @@ def db(shared_url: str) -> Iterator[Conn]:
 @pytest.fixture
 def sessions(shared_url: str) -> Iterator[Callable[..., Conn]]:
     """Open extra clients of the module's database; all are closed (rolling back anything open) at the end."""
-    opened: list[Conn] = []
-
-    def open_session(*, autocommit: bool = True, **settings: str) -> Conn:
-        connection = psycopg.connect(shared_url, autocommit=autocommit)
-        for name, value in {"statement_timeout": "30s", **settings}.items():
-            connection.execute(
-                sql.SQL("select set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value))
-            )
-        if not autocommit:
-            connection.commit()
-        opened.append(connection)
-        return connection
-
-    yield open_session
-    for connection in opened:
-        connection.close()
+    with client_sessions(shared_url, "30s") as open_session:
+        yield open_session
 
 
 # -- (a) a backend killed mid-sync ---------------------------------------------------------------------------
@@ -442,16 +428,17 @@ def assert_one_readable_line(result: subprocess.CompletedProcess[str] | tuple[in
     return line
 
 
-def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_db: PrivateDb, tmp_path: Path) -> None:
-    db_dir = write_db_dir(tmp_path)
+def stop_the_server_while_migrate_waits(private_db: PrivateDb, db_dir: Path, lock_key: int) -> tuple[int, str, str]:
+    """Hold advisory lock lock_key, run `assetsync migrate` until it waits on that lock, then stop the server (fast
+    shutdown: every session is terminated); return the CLI's exit code, stdout and stderr."""
     holder = psycopg.connect(private_db.url(), autocommit=True)
     try:
-        holder.execute("select pg_advisory_lock(%s)", [MIGRATION_LOCK])
-        process = start_cli(tmp_path, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
+        holder.execute("select pg_advisory_lock(%s)", [lock_key])
+        process = start_cli(db_dir.parent, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
         try:
             backend = runner_backend(holder)
             wait_until_blocked(holder, backend, holder.info.backend_pid, "advisory")
-            private_db.server.stop()  # fast shutdown: every session is terminated
+            private_db.server.stop()
             stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_SECONDS)
         finally:
             if process.poll() is None:
@@ -459,7 +446,13 @@ def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_
                 process.communicate()
     finally:
         holder.close()
-    line = assert_one_readable_line((process.returncode, stderr), "migrations/002_second.sql", "rolled back")
+    return process.returncode, stdout, stderr
+
+
+def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_db: PrivateDb, tmp_path: Path) -> None:
+    db_dir = write_db_dir(tmp_path)
+    code, stdout, stderr = stop_the_server_while_migrate_waits(private_db, db_dir, MIGRATION_LOCK)
+    line = assert_one_readable_line((code, stderr), "migrations/002_second.sql", "rolled back")
     print(f"\nserver stopped during a migration: {line}")
     assert stdout.splitlines()[0].startswith("applied migrations/001_first.sql"), stdout
 
@@ -473,23 +466,9 @@ def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_
 def test_cli_reports_a_server_stopped_while_migrate_waits_for_another_runner(
     private_db: PrivateDb, tmp_path: Path
 ) -> None:
-    db_dir = write_db_dir(tmp_path)
-    holder = psycopg.connect(private_db.url(), autocommit=True)
-    try:
-        holder.execute("select pg_advisory_lock(%s)", [LOCK_KEY])  # as if another runner were at work
-        process = start_cli(tmp_path, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
-        try:
-            backend = runner_backend(holder)
-            wait_until_blocked(holder, backend, holder.info.backend_pid, "advisory")
-            private_db.server.stop()
-            _stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_SECONDS)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    finally:
-        holder.close()
-    line = assert_one_readable_line((process.returncode, stderr), "terminating connection")
+    # LOCK_KEY: as if another runner were at work
+    code, _stdout, stderr = stop_the_server_while_migrate_waits(private_db, write_db_dir(tmp_path), LOCK_KEY)
+    line = assert_one_readable_line((code, stderr), "terminating connection")
     print(f"\nserver stopped while waiting for the runner lock: {line}")
 
 
