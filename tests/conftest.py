@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 
 from assetsync import runner
-from pg import REPO_DB_DIR, PgServer, admin_exec, choose_server, create_database, drop_database
+from pg import REPO_DB_DIR, PgServer, admin_exec, choose_server, create_database, drop_database, throwaway_database
 from support import emptied_after
 
 _SERVER: PgServer | None = None
@@ -75,18 +75,16 @@ def template_db(pg_server: PgServer) -> Iterator[str]:
 @pytest.fixture
 def db_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
     """URL of a fresh database cloned from the migrated template, dropped after the test."""
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
+    with throwaway_database(pg_server, template_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
     """URL of one migrated database shared by the tests of a module (a fresh one costs ~0.4 s per test):
     for tests that change rows only, each making its own."""
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
+    with throwaway_database(pg_server, template_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +114,5 @@ def conn(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[Any]]:
 @pytest.fixture
 def empty_db_url(pg_server: PgServer) -> Iterator[str]:
     """URL of a fresh EMPTY database (from template0), dropped after the test."""
-    name = create_database(pg_server)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
+    with throwaway_database(pg_server) as url:
+        yield url

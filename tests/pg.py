@@ -153,6 +153,16 @@ def drop_database(server: PgServer, name: str) -> None:
     admin_exec(server, sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
+@contextmanager
+def throwaway_database(server: PgServer, template: str = "template0") -> Iterator[str]:
+    """A database with a fresh name copied from template (template0: empty); yields its URL, drops it after."""
+    name = create_database(server, template)
+    try:
+        yield server.url(name)
+    finally:
+        drop_database(server, name)
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -28,7 +28,7 @@ from psycopg import sql
 from assetsync.runner import LOCK_KEY
 from assetsync.server import LocalServer, embedded_bin_dir
 from blocking import WAIT_LIMIT_SECONDS, poll_until, wait_until_blocked, wait_until_gone
-from pg import TEST_SETTINGS, PgServer, client_sessions, create_database, drop_database
+from pg import TEST_SETTINGS, PgServer, client_sessions, throwaway_database
 from story import CLEAN, GREY, TORN
 from support import Conn, clone, new_global, new_project, project_asset, scalar, sync, tables_snapshot, update
 
@@ -69,11 +69,10 @@ for each row execute function faults.pause_library_write();
 @pytest.fixture(scope="module")
 def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
     """One migrated database, with the pause trigger, for the sync faults: each test makes its own rows."""
-    name = create_database(pg_server, template_db)
-    with psycopg.connect(pg_server.url(name), autocommit=True) as admin:
-        admin.execute(PAUSE_TRIGGER_SQL)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
+    with throwaway_database(pg_server, template_db) as url:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(PAUSE_TRIGGER_SQL)
+        yield url
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from psycopg import sql
 
 from pg import REPO_ROOT
 from support import Conn, sqlstate_of, tables_snapshot, unexpected_sqlstates
+from support import scalar as one
 
 SECURITY_DOC = REPO_ROOT / "README.md"
 GRANTS_MARKER = "<!-- api-role-grants"
@@ -109,12 +110,6 @@ def connect_as(db_url: str, api_role: str) -> Iterator[ConnectAs]:
 
 def claims_of(user: UUID) -> str:
     return json.dumps({"sub": str(user), "role": "authenticated", "aud": "authenticated"})
-
-
-def one(conn: Conn, query: str, params: Any = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None, f"no row from: {query}"
-    return row[0]
 
 
 @dataclass
