@@ -1,7 +1,8 @@
 """The newcomer's tour: the John Doe story, step by step, through the SQL API only.
 
 Speaks only SQL through psycopg. The caller (cli.py) creates and migrates the demo database and hands
-over its URL; every step prints the few fields that matter as a small table.
+over its URL; every step says what it does and why, shows each statement it runs, and prints the few
+fields that matter as a small table.
 """
 
 from __future__ import annotations
