@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 # default database is migrated first too, so that `make status` and `make migrate` find it up to date after
 # `make demo` instead of reporting every file pending; a DATABASE_URL database is never migrated by the demo.
 demo: $(STAMP)
-	@if [ -z "$${DATABASE_URL:-}" ]; then $(BIN)/assetsync migrate; fi
+	@if [ -z "$${DATABASE_URL:-}" ]; then $(BIN)/assetsync migrate >/dev/null && \
+		echo "make demo: the default database is migrated too, so make status is up to date after the demo"; fi
 	$(BIN)/assetsync demo
 
 test: $(STAMP)
