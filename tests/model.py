@@ -20,7 +20,7 @@ place is marked "AMBIGUITY" below.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 # The synced fields of today's schema, in column order (the order of the columns in project_assets).
 BASE_SYNCED_FIELDS: tuple[str, ...] = ("name", "asset_type", "description", "image_key_url", "visual_style_capsule_id")
@@ -140,6 +140,19 @@ class StatusRow:
     state: str
 
 
+Row = TypeVar("Row")
+
+
+def _found(rows: dict[str, Row], row_id: str | None, what: str) -> Row:
+    """The row of that id: 22004 for a NULL id, P0002 for an unknown one (as the functions do)."""
+    if row_id is None:
+        raise ModelError(NULL_ARGUMENT, f"{what} id is null")
+    found = rows.get(row_id)
+    if found is None:
+        raise ModelError(NOT_FOUND, f"{what} {row_id} not found")
+    return found
+
+
 class Model:
     def __init__(self) -> None:
         self.synced_fields: list[str] = list(BASE_SYNCED_FIELDS)
@@ -156,20 +169,10 @@ class Model:
         return {name: values.get(name) for name in self.synced_fields}
 
     def _global(self, global_asset_id: str | None) -> GlobalAsset:
-        if global_asset_id is None:
-            raise ModelError(NULL_ARGUMENT, "global asset id is null")
-        found = self.globals.get(global_asset_id)
-        if found is None:
-            raise ModelError(NOT_FOUND, f"global asset {global_asset_id} not found")
-        return found
+        return _found(self.globals, global_asset_id, "global asset")
 
     def _asset(self, project_asset_id: str | None) -> ProjectAsset:
-        if project_asset_id is None:
-            raise ModelError(NULL_ARGUMENT, "project asset id is null")
-        found = self.assets.get(project_asset_id)
-        if found is None:
-            raise ModelError(NOT_FOUND, f"project asset {project_asset_id} not found")
-        return found
+        return _found(self.assets, project_asset_id, "project asset")
 
     def _linked(self, asset: ProjectAsset) -> GlobalAsset:
         if asset.global_asset_id is None:

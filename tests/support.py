@@ -5,7 +5,7 @@ Everything goes through plain SQL on a psycopg connection, as any client would.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +20,18 @@ TABLES = ("projects", "global_assets", "global_asset_versions", "project_assets"
 SYNCED_FIELDS = ["name", "asset_type", "description", "image_key_url", "visual_style_capsule_id"]
 
 
+def insert(conn: Conn, table: str, values: dict[str, Any]) -> UUID:
+    """INSERT one row with these column values (any names: they are quoted); return its id."""
+    query = psycopg.sql.SQL("insert into {} ({}) values ({}) returning id").format(
+        psycopg.sql.Identifier(table),
+        psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(c) for c in values),
+        psycopg.sql.SQL(", ").join(psycopg.sql.Placeholder() for _ in values),
+    )
+    row = conn.execute(query, list(values.values())).fetchone()
+    assert row is not None
+    return row[0]
+
+
 def new_project(conn: Conn, name: str = "Project", owner_id: UUID | str | None = None) -> UUID:
     row = conn.execute(
         "insert into projects (name, owner_id) values (%s, coalesce(%s, request_user_id())) returning id",
@@ -30,15 +42,14 @@ def new_project(conn: Conn, name: str = "Project", owner_id: UUID | str | None =
 
 
 def new_global(conn: Conn, name: str = "John Doe", asset_type: str = "character", **fields: Any) -> UUID:
-    columns = ["name", "asset_type", *fields]
-    values = [name, asset_type, *fields.values()]
-    query = psycopg.sql.SQL("insert into global_assets ({}) values ({}) returning id").format(
-        psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(c) for c in columns),
-        psycopg.sql.SQL(", ").join(psycopg.sql.Placeholder() for _ in columns),
-    )
-    row = conn.execute(query, values).fetchone()
-    assert row is not None
-    return row[0]
+    return insert(conn, "global_assets", {"name": name, "asset_type": asset_type, **fields})
+
+
+def new_project_asset(
+    conn: Conn, project_id: UUID, name: str = "Local", asset_type: str = "prop", **fields: Any
+) -> UUID:
+    """INSERT a project asset with these columns (never linked, unless `global_asset_id` is among them)."""
+    return insert(conn, "project_assets", {"project_id": project_id, "name": name, "asset_type": asset_type, **fields})
 
 
 def clone(conn: Conn, global_asset_id: UUID, project_id: UUID) -> UUID:
@@ -55,6 +66,13 @@ def update(conn: Conn, table: str, row_id: UUID, **fields: Any) -> None:
         ),
     )
     conn.execute(query, [*fields.values(), row_id])
+
+
+def sync(conn: Conn, project_asset_id: UUID) -> dict[str, Any]:
+    """sync_project_asset(id): its report."""
+    row = conn.execute("select sync_project_asset(%s)", [project_asset_id]).fetchone()
+    assert row is not None
+    return row[0]
 
 
 def fetch(conn: Conn, table: str, row_id: UUID) -> dict[str, Any]:
@@ -81,15 +99,14 @@ def versions(conn: Conn, global_asset_id: UUID) -> list[dict[str, Any]]:
         return cur.fetchall()
 
 
-def sqlstate_of(conn: Conn, query: str, params: Any = None) -> str | None:
-    """Run one statement; return the SQLSTATE it failed with, or None when it succeeded."""
-    try:
-        conn.execute(query, params)
-    except psycopg.Error as error:
-        if not conn.autocommit and conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
-            conn.rollback()
-        return error.sqlstate
-    return None
+def unexpected_sqlstates(
+    conn: Conn, expected: str, statements: Mapping[str, str] | Iterable[str], params: Any = None
+) -> list[str]:
+    """Run each statement as sqlstate_of does; list those that did not fail with `expected`, as "name: SQLSTATE"
+    (the name is the mapping's key, or the statement itself)."""
+    named = statements.items() if isinstance(statements, Mapping) else ((s, s) for s in statements)
+    states = ((name, sqlstate_of(conn, statement, params)) for name, statement in named)
+    return [f"{name}: {state}" for name, state in states if state != expected]
 
 
 def tables_snapshot(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:
@@ -113,8 +130,8 @@ def scalar(conn: Conn, query: str, params: Any = None) -> Any:
 def error_of(conn: Conn, query: str, params: Any = None) -> psycopg.Error | None:
     """Run one statement in its own transaction (a savepoint inside an open one); return its error, or None.
 
-    Unlike sqlstate_of, it also works inside `with conn.transaction():`, and returns the whole error so that a
-    test can read diag fields after asserting the SQLSTATE.
+    The connection stays usable either way, also inside `with conn.transaction():`. The whole error lets a test
+    read its diag fields after asserting the SQLSTATE.
     """
     try:
         with conn.transaction():
@@ -122,6 +139,12 @@ def error_of(conn: Conn, query: str, params: Any = None) -> psycopg.Error | None
     except psycopg.Error as error:
         return error
     return None
+
+
+def sqlstate_of(conn: Conn, query: str, params: Any = None) -> str | None:
+    """Run one statement as error_of does; return the SQLSTATE it failed with, or None when it succeeded."""
+    error = error_of(conn, query, params)
+    return None if error is None else error.sqlstate
 
 
 def add_column(conn: Conn, column: str, project_type: str, global_type: str | None = None) -> None:

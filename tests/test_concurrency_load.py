@@ -39,7 +39,19 @@ import pytest
 from psycopg import sql
 
 from blocking import WAIT_LIMIT_SECONDS, wait_until_blocked
-from support import SYNCED_FIELDS, Conn, clone, global_asset, new_global, new_project, project_asset, update
+from pg import client_sessions
+from support import (
+    SYNCED_FIELDS,
+    Conn,
+    clone,
+    global_asset,
+    new_global,
+    new_project,
+    project_asset,
+    scalar,
+    sync,
+    update,
+)
 
 SOAK = os.environ.get("ASSETSYNC_SOAK") == "1"
 DURATION_SECONDS = 60.0 if SOAK else 3.0
@@ -133,6 +145,21 @@ def next_order(conn: Conn) -> int:
 # -- the workers ---------------------------------------------------------------------------------------------
 
 
+def commit_nine_in_ten(conn: Conn, rng: random.Random, tally: Tally, what: str) -> tuple[int, float] | None:
+    """End an edit's transaction: draw its order while it still holds its row locks, then roll back one in ten.
+
+    Returns (order, commit time) when it committed, None when it rolled back; counts either as `what`.
+    """
+    order = next_order(conn)
+    if rng.random() < 0.1:
+        conn.rollback()
+        tally.counts[f"{what} rolled back"] += 1
+        return None
+    conn.commit()
+    tally.counts[f"{what} committed"] += 1
+    return order, time.monotonic()
+
+
 def user_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, tally: Tally) -> None:
     """One user transaction: one row, or two rows in id order; 1 or 2 fields each; 10 % roll back."""
     rows = sorted(rng.sample(world.rows, 2)) if rng.random() < 0.15 else [rng.choice(world.rows)]
@@ -144,16 +171,12 @@ def user_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, tal
         if count != 1:
             tally.errors.append(f"user UPDATE of project asset {row} touched {count} rows")
         written.update({(row, f): v for f, v in zip(fields, values, strict=True)})
-    order = next_order(conn)
-    if rng.random() < 0.1:
-        conn.rollback()
-        tally.counts["user edits rolled back"] += 1
+    committed = commit_nine_in_ten(conn, rng, tally, "user edits")
+    if committed is None:
         return
-    conn.commit()
-    committed_at = time.monotonic()
+    order, committed_at = committed
     for key, value in written.items():
         keep_latest(tally.user_writes, key, Write(order, value, committed_at))
-    tally.counts["user edits committed"] += 1
     tally.counts["user field writes committed"] += len(written)
 
 
@@ -179,17 +202,13 @@ def library_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, 
     count = conn.execute(update_sql("global_assets", fields), [*values, global_id]).rowcount
     if count != 1:
         tally.errors.append(f"library UPDATE of global asset {global_id} touched {count} rows")
-    order = next_order(conn)
-    if rng.random() < 0.1:
-        conn.rollback()
-        tally.counts["library edits rolled back"] += 1
+    committed = commit_nine_in_ten(conn, rng, tally, "library edits")
+    if committed is None:
         return
-    conn.commit()
-    committed_at = time.monotonic()
+    order, committed_at = committed
     for name, value in zip(fields, values, strict=True):
         keep_latest(tally.library_writes, (global_id, name), Write(order, value, committed_at))
     tally.library_edits[global_id] += 1
-    tally.counts["library edits committed"] += 1
 
 
 def sync_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, tally: Tally) -> None:
@@ -197,7 +216,7 @@ def sync_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, tal
     pick = rng.random()
     if pick < 0.45:
         row = rng.choice(world.rows)
-        report = scalar(conn, "select sync_project_asset(%s)", [row])
+        report = sync(conn, row)
         if report["status"] not in ("synced", "up_to_date") or report["project_asset_id"] != str(row):
             tally.errors.append(f"sync_project_asset({row}) reported {report}")
         tally.counts["single syncs"] += 1
@@ -220,12 +239,6 @@ def sync_step(conn: Conn, rng: random.Random, me: str, n: int, world: World, tal
             tally.errors.append(f"project_asset_diff({row}) listed {fields}")
         conn.execute("select count(*) from project_asset_sync_status").fetchone()
         tally.counts["reads (diff, status view)"] += 1
-
-
-def scalar(conn: Conn, query: str, params: list[Any]) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
 
 
 Step = Callable[[Conn, random.Random, str, int, World, Tally], None]
@@ -405,7 +418,7 @@ def test_mixed_load_loses_no_edit_and_raises_no_error(conn: Conn, db_url: str) -
             assert name in row["overridden_fields"], f"{row_id}: conflict on an unmarked field {name}"
             assert entry["global"] == as_json_value(glob[name]), f"{row_id}.{name}: stale conflict {entry}"
             assert entry["local"] != entry["global"]
-        report = scalar(conn, "select sync_project_asset(%s)", [row_id])
+        report = sync(conn, row_id)
         assert report["status"] == "up_to_date", report
 
 
@@ -413,21 +426,10 @@ def test_mixed_load_loses_no_edit_and_raises_no_error(conn: Conn, db_url: str) -
 
 
 @pytest.fixture
-def sessions(db_url: str) -> Iterator[Callable[[bool], Conn]]:
+def sessions(db_url: str) -> Iterator[Callable[..., Conn]]:
     """Open extra client connections; all are closed (rolling back anything open) on the way out."""
-    opened: list[Conn] = []
-
-    def open_session(autocommit: bool) -> Conn:
-        connection = psycopg.connect(db_url, autocommit=autocommit)
-        connection.execute(f"set statement_timeout = '{STATEMENT_TIMEOUT}'")
-        if not autocommit:
-            connection.commit()
-        opened.append(connection)
-        return connection
-
-    yield open_session
-    for connection in opened:
-        connection.close()
+    with client_sessions(db_url, STATEMENT_TIMEOUT) as open_session:
+        yield open_session
 
 
 def test_sync_project_waits_for_an_uncommitted_edit_and_keeps_it(conn: Conn, sessions: Callable[[bool], Conn]) -> None:

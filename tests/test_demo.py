@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PgServer
+from pg import PgServer
 
 
 def run_demo(pg_server: PgServer, cwd: Path) -> str:
@@ -30,6 +31,13 @@ def test_demo_tells_the_story_and_can_run_twice(pg_server: PgServer, tmp_path: P
         found = [line for line in lines if all(word in line for word in words)]
         assert found, f"no line with {words} in:\n{first}"
         return found[0]
+
+    headings = [i for i, line in enumerate(lines) if re.match(r"\s?\d+\. ", line)]
+    assert len(headings) >= 10, first
+    for i in headings:  # each step says why (prose), then every statement it runs ("> ..."), then its results
+        assert not lines[i + 1].strip().startswith(">"), f"no explanation under {lines[i]!r}"
+        assert any(line.strip().startswith("> ") for line in lines[i + 1 : i + 10]), f"no SQL under {lines[i]!r}"
+    assert line_with("navy suit", "new conflict"), "the navy-suit step says why it is there"
 
     assert "{description}" in line_with("Project A", "dirty, torn suit")
     assert "conflicts={description}" in line_with("Project A: synced", "v1 -> v3")

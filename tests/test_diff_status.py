@@ -10,34 +10,32 @@ the tests that add a column use conftest's isolated conn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import pytest
 from psycopg.rows import dict_row
 
-from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
+from story import BLACK_HAIR, CLEAN, GREY, LOCAL_IMAGE, TORN, JohnDoe, john_doe
+from support import (
+    Conn,
+    clone,
+    new_global,
+    new_project,
+    new_project_asset,
+    project_asset,
+    sync,
+    tables_snapshot,
+    update,
+)
 
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-BLACK_HAIR = "https://img.example/john-doe.png"
-LOCAL_IMAGE = "https://img.example/project-a.png"
 CAPSULE_1 = UUID("00000000-0000-4000-8000-000000000001")
 CAPSULE_2 = UUID("00000000-0000-4000-8000-000000000002")
 DIFF_COLUMNS = ["field", "local_value", "global_value", "base_value", "overridden", "state"]
 
 
-@dataclass
-class Copy:
-    project: UUID
-    global_asset: UUID
-    id: UUID
-
-
 @pytest.fixture
-def copy(db: Conn) -> Copy:
+def john(db: Conn) -> JohnDoe:
     """A copy at v1 whose fields, with the global at v2, are in every pre-sync state.
 
     name: overridden, and the global changed it to the same value (in_sync). asset_type: untouched
@@ -45,14 +43,10 @@ def copy(db: Conn) -> Copy:
     image_key_url: overridden, global unchanged (overridden). visual_style_capsule_id: not overridden,
     global changed it (will_update).
     """
-    project = new_project(db, "Project A")
-    global_id = new_global(
-        db, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR, visual_style_capsule_id=CAPSULE_1
-    )
-    copy_id = clone(db, global_id, project)
-    update(db, "project_assets", copy_id, name="Johnny", description=TORN, image_key_url=LOCAL_IMAGE)
-    update(db, "global_assets", global_id, name="Johnny", description=GREY, visual_style_capsule_id=CAPSULE_2)
-    return Copy(project, global_id, copy_id)
+    john = john_doe(db, visual_style_capsule_id=CAPSULE_1)
+    update(db, "project_assets", john.copy, name="Johnny", description=TORN, image_key_url=LOCAL_IMAGE)
+    update(db, "global_assets", john.global_asset, name="Johnny", description=GREY, visual_style_capsule_id=CAPSULE_2)
+    return john
 
 
 def diff(db: Conn, project_asset_id: UUID) -> list[dict[str, Any]]:
@@ -74,15 +68,11 @@ def status(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
     return rows[0]
 
 
-def sync(db: Conn, project_asset_id: UUID) -> None:
-    db.execute("select sync_project_asset(%s)", [project_asset_id])
-
-
 # -- project_asset_diff ------------------------------------------------------------------------------------------
 
 
-def test_diff_has_one_row_per_synced_field_in_column_order_with_jsonb_values(db: Conn, copy: Copy) -> None:
-    assert diff(db, copy.id) == [
+def test_diff_has_one_row_per_synced_field_in_column_order_with_jsonb_values(db: Conn, john: JohnDoe) -> None:
+    assert diff(db, john.copy) == [
         {
             "field": "name",
             "local_value": "Johnny",
@@ -126,7 +116,7 @@ def test_diff_has_one_row_per_synced_field_in_column_order_with_jsonb_values(db:
     ]
 
 
-def test_diff_values_are_jsonb(db: Conn, copy: Copy) -> None:
+def test_diff_values_are_jsonb(db: Conn, john: JohnDoe) -> None:
     row = db.execute(
         """
         select pg_typeof(local_value)::text, pg_typeof(global_value)::text, pg_typeof(base_value)::text,
@@ -134,37 +124,37 @@ def test_diff_values_are_jsonb(db: Conn, copy: Copy) -> None:
         from project_asset_diff(%s)
         where field = 'visual_style_capsule_id'
         """,
-        [CAPSULE_2, copy.id],
+        [CAPSULE_2, john.copy],
     ).fetchone()
     assert row == ("jsonb", "jsonb", "jsonb", True)
 
 
-def test_diff_state_conflict_via_overridden_global_changed_and_differs(db: Conn, copy: Copy) -> None:
-    assert project_asset(db, copy.id)["sync_conflicts"] == {}  # no entry yet: the three-way rule alone
-    assert states(db, copy.id)["description"] == "conflict"
+def test_diff_state_conflict_via_overridden_global_changed_and_differs(db: Conn, john: JohnDoe) -> None:
+    assert project_asset(db, john.copy)["sync_conflicts"] == {}  # no entry yet: the three-way rule alone
+    assert states(db, john.copy)["description"] == "conflict"
 
 
-def test_diff_state_conflict_via_an_entry_when_the_global_is_unchanged_since_base(db: Conn, copy: Copy) -> None:
-    sync(db, copy.id)  # records the entry; base is now v2, equal to the global
-    row = next(r for r in diff(db, copy.id) if r["field"] == "description")
+def test_diff_state_conflict_via_an_entry_when_the_global_is_unchanged_since_base(db: Conn, john: JohnDoe) -> None:
+    sync(db, john.copy)  # records the entry; base is now v2, equal to the global
+    row = next(r for r in diff(db, john.copy) if r["field"] == "description")
     assert (row["base_value"], row["global_value"], row["local_value"]) == (GREY, GREY, TORN)
     assert row["state"] == "conflict"
 
 
-def test_diff_state_is_overridden_once_the_conflict_is_kept_local(db: Conn, copy: Copy) -> None:
-    sync(db, copy.id)
-    db.execute("select resolve_sync_conflict(%s, 'description', 'keep_local')", [copy.id])
-    assert states(db, copy.id)["description"] == "overridden"
+def test_diff_state_is_overridden_once_the_conflict_is_kept_local(db: Conn, john: JohnDoe) -> None:
+    sync(db, john.copy)
+    db.execute("select resolve_sync_conflict(%s, 'description', 'keep_local')", [john.copy])
+    assert states(db, john.copy)["description"] == "overridden"
 
 
-def test_diff_state_in_sync_wins_over_overridden_when_local_equals_global(db: Conn, copy: Copy) -> None:
-    row = next(r for r in diff(db, copy.id) if r["field"] == "name")
+def test_diff_state_in_sync_wins_over_overridden_when_local_equals_global(db: Conn, john: JohnDoe) -> None:
+    row = next(r for r in diff(db, john.copy) if r["field"] == "name")
     assert (row["overridden"], row["state"]) == (True, "in_sync")
 
 
-def test_diff_state_will_update_becomes_in_sync_after_the_sync(db: Conn, copy: Copy) -> None:
-    sync(db, copy.id)
-    assert states(db, copy.id) == {
+def test_diff_state_will_update_becomes_in_sync_after_the_sync(db: Conn, john: JohnDoe) -> None:
+    sync(db, john.copy)
+    assert states(db, john.copy) == {
         "name": "in_sync",
         "asset_type": "in_sync",
         "description": "conflict",
@@ -180,11 +170,11 @@ def test_diff_null_values_compare_equal(db: Conn) -> None:
     assert (row["local_value"], row["global_value"], row["base_value"], row["state"]) == (None, None, None, "in_sync")
 
 
-def test_diff_changes_nothing(db: Conn, copy: Copy) -> None:
-    sync(db, copy.id)
-    update(db, "global_assets", copy.global_asset, description="a tall man in a blue suit")
+def test_diff_changes_nothing(db: Conn, john: JohnDoe) -> None:
+    sync(db, john.copy)
+    update(db, "global_assets", john.global_asset, description="a tall man in a blue suit")
     before = tables_snapshot(db)
-    diff(db, copy.id)
+    diff(db, john.copy)
     assert tables_snapshot(db) == before
 
 
@@ -193,13 +183,9 @@ def test_diff_changes_nothing(db: Conn, copy: Copy) -> None:
 
 def test_status_local_for_a_never_linked_asset(db: Conn) -> None:
     project = new_project(db)
-    row = db.execute(
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'Local', 'prop') returning id",
-        [project],
-    ).fetchone()
-    assert row is not None
-    assert status(db, row[0]) == {
-        "project_asset_id": row[0],
+    local = new_project_asset(db, project)
+    assert status(db, local) == {
+        "project_asset_id": local,
         "project_id": project,
         "global_asset_id": None,
         "global_version": None,
@@ -211,11 +197,11 @@ def test_status_local_for_a_never_linked_asset(db: Conn) -> None:
     }
 
 
-def test_status_detached_after_the_client_unlinks(db: Conn, copy: Copy) -> None:
-    sync(db, copy.id)  # v2, with a conflict on description
-    update(db, "global_assets", copy.global_asset, name="John Doe")  # v3: it was behind, too
-    update(db, "project_assets", copy.id, global_asset_id=None)
-    row = status(db, copy.id)
+def test_status_detached_after_the_client_unlinks(db: Conn, john: JohnDoe) -> None:
+    sync(db, john.copy)  # v2, with a conflict on description
+    update(db, "global_assets", john.global_asset, name="John Doe")  # v3: it was behind, too
+    update(db, "project_assets", john.copy, global_asset_id=None)
+    row = status(db, john.copy)
     assert row["state"] == "detached"
     assert (row["global_asset_id"], row["global_version"]) == (None, 2)
     assert (row["latest_version"], row["versions_behind"]) == (None, None)
@@ -223,35 +209,35 @@ def test_status_detached_after_the_client_unlinks(db: Conn, copy: Copy) -> None:
     assert row["conflict_fields"] is not None
 
 
-def test_status_detached_after_the_global_is_deleted(db: Conn, copy: Copy) -> None:
-    db.execute("delete from global_assets where id = %s", [copy.global_asset])
-    row = status(db, copy.id)
+def test_status_detached_after_the_global_is_deleted(db: Conn, john: JohnDoe) -> None:
+    db.execute("delete from global_assets where id = %s", [john.global_asset])
+    row = status(db, john.copy)
     assert row["state"] == "detached"
     assert (row["global_asset_id"], row["global_version"]) == (None, 1)
     assert (row["latest_version"], row["versions_behind"]) == (None, None)
     assert row["conflict_fields"] == []
 
 
-def test_status_conflict_lists_conflict_fields_in_column_order(db: Conn, copy: Copy) -> None:
-    update(db, "project_assets", copy.id, name="Jon")  # differs again from the global's Johnny
-    sync(db, copy.id)
-    row = status(db, copy.id)
+def test_status_conflict_lists_conflict_fields_in_column_order(db: Conn, john: JohnDoe) -> None:
+    update(db, "project_assets", john.copy, name="Jon")  # differs again from the global's Johnny
+    sync(db, john.copy)
+    row = status(db, john.copy)
     assert row["state"] == "conflict"
     assert row["conflict_fields"] == ["name", "description"]  # not alphabetical
     assert (row["global_version"], row["latest_version"], row["versions_behind"]) == (2, 2, 0)
 
 
-def test_status_conflict_wins_over_behind(db: Conn, copy: Copy) -> None:
-    sync(db, copy.id)
-    update(db, "global_assets", copy.global_asset, asset_type="prop")
-    row = status(db, copy.id)
+def test_status_conflict_wins_over_behind(db: Conn, john: JohnDoe) -> None:
+    sync(db, john.copy)
+    update(db, "global_assets", john.global_asset, asset_type="prop")
+    row = status(db, john.copy)
     assert row["state"] == "conflict"
     assert (row["latest_version"], row["versions_behind"]) == (3, 1)
 
 
-def test_status_behind_counts_the_versions_behind(db: Conn, copy: Copy) -> None:
-    update(db, "global_assets", copy.global_asset, asset_type="prop")  # v3
-    row = status(db, copy.id)
+def test_status_behind_counts_the_versions_behind(db: Conn, john: JohnDoe) -> None:
+    update(db, "global_assets", john.global_asset, asset_type="prop")  # v3
+    row = status(db, john.copy)
     assert row["state"] == "behind"
     assert (row["global_version"], row["latest_version"], row["versions_behind"]) == (1, 3, 2)
     assert row["conflict_fields"] == []
@@ -269,12 +255,12 @@ def test_status_up_to_date_after_a_sync_without_conflicts(db: Conn) -> None:
     assert row["conflict_fields"] == []
 
 
-def test_status_has_one_row_per_project_asset_with_ids(db: Conn, copy: Copy) -> None:
-    row = status(db, copy.id)
+def test_status_has_one_row_per_project_asset_with_ids(db: Conn, john: JohnDoe) -> None:
+    row = status(db, john.copy)
     assert (row["project_asset_id"], row["project_id"], row["global_asset_id"]) == (
-        copy.id,
-        copy.project,
-        copy.global_asset,
+        john.copy,
+        john.project,
+        john.global_asset,
     )
     assert db.execute("select pg_typeof(conflict_fields)::text from project_asset_sync_status limit 1").fetchone() == (
         "text[]",

@@ -1,4 +1,4 @@
-"""Every `sql` block of README.md and docs/dba.md runs, in order, against a migrated database.
+"""Every `sql` block of README.md, then of each docs/*.md (by name), runs in order against a migrated database.
 
 So the documentation cannot rot: a renamed function or a changed signature fails here.
 """
@@ -13,9 +13,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from conftest import REPO_ROOT
+from pg import REPO_ROOT
 
-DOCS = [REPO_ROOT / "README.md", REPO_ROOT / "docs" / "dba.md"]
+# The README first: the pages of docs/ may build on the story its blocks tell.
+DOCS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 SQL_BLOCK = re.compile(r"^```sql\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
@@ -24,8 +25,9 @@ def sql_blocks(path: Path) -> list[str]:
 
 
 def test_the_docs_have_sql_blocks() -> None:
+    # A page of docs/ without sql blocks is fine; these two must teach with runnable examples.
     counts = {path.name: len(sql_blocks(path)) for path in DOCS}
-    assert all(count >= 3 for count in counts.values()), counts
+    assert counts["README.md"] >= 3 and counts["dba.md"] >= 3, counts
 
 
 def test_every_sql_block_runs_in_order(conn: psycopg.Connection[Any]) -> None:

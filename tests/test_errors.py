@@ -21,7 +21,8 @@ import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
-from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
+from story import GREY, TORN, john_doe
+from support import Conn, clone, new_global, new_project_asset, project_asset, sync, tables_snapshot, update
 
 MISSING = uuid4()  # an id that exists nowhere
 
@@ -163,12 +164,11 @@ CASES: dict[str, Case] = {
 def world(db: Conn) -> World:
     """Built once: the calls under test change nothing (each test checks that), and the savepoint tests
     touch only the rows they add."""
-    project = new_project(db, "Project A")
-    global_id = new_global(db, "John Doe", description="a tall man in a clean suit")
-    linked = clone(db, global_id, project)
-    update(db, "project_assets", linked, description="a dirty, torn suit")
-    update(db, "global_assets", global_id, description="a tall man in a grey suit")  # v2
-    db.execute("select sync_project_asset(%s)", [linked])
+    john = john_doe(db)
+    project, global_id, linked = john.project, john.global_asset, john.copy
+    update(db, "project_assets", linked, description=TORN)
+    update(db, "global_assets", global_id, description=GREY)  # v2
+    sync(db, linked)
     update(db, "global_assets", global_id, name="Johnny")  # v3
     assert set(project_asset(db, linked)["sync_conflicts"]) == {"description"}
 
@@ -176,17 +176,13 @@ def world(db: Conn) -> World:
     for description in ("one", "two", "three"):
         update(db, "global_assets", other_global, description=description)  # v4
 
-    row = db.execute(
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'Local', 'prop') returning id",
-        [project],
-    ).fetchone()
-    assert row is not None
+    local = new_project_asset(db, project)
     by_client = clone(db, global_id, project)
     update(db, "project_assets", by_client, global_asset_id=None)
     doomed = new_global(db, "Doomed")
     by_delete = clone(db, doomed, project)
     db.execute("delete from global_assets where id = %s", [doomed])
-    return World(project, global_id, other_global, linked, row[0], by_client, by_delete)
+    return World(project, global_id, other_global, linked, local, by_client, by_delete)
 
 
 @pytest.mark.parametrize("case_name", list(CASES))

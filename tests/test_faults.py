@@ -28,8 +28,9 @@ from psycopg import sql
 from assetsync.runner import LOCK_KEY
 from assetsync.server import LocalServer, embedded_bin_dir
 from blocking import WAIT_LIMIT_SECONDS, poll_until, wait_until_blocked, wait_until_gone
-from conftest import TEST_SETTINGS, PgServer, create_database, drop_database
-from support import Conn, clone, new_global, new_project, project_asset, tables_snapshot, update
+from pg import TEST_SETTINGS, PgServer, client_sessions, throwaway_database
+from story import CLEAN, GREY, TORN
+from support import Conn, clone, new_global, new_project, project_asset, scalar, sync, tables_snapshot, update
 
 PAUSE_LOCK = 4242  # the advisory lock the pause trigger waits on, held by the test
 CLI_TIMEOUT_SECONDS = 60.0
@@ -65,20 +66,13 @@ for each row execute function faults.pause_library_write();
 """
 
 
-def scalar(conn: Conn, query: str, params: list[Any] | None = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
-
-
 @pytest.fixture(scope="module")
 def shared_url(pg_server: PgServer, template_db: str) -> Iterator[str]:
     """One migrated database, with the pause trigger, for the sync faults: each test makes its own rows."""
-    name = create_database(pg_server, template_db)
-    with psycopg.connect(pg_server.url(name), autocommit=True) as admin:
-        admin.execute(PAUSE_TRIGGER_SQL)
-    yield pg_server.url(name)
-    drop_database(pg_server, name)
+    with throwaway_database(pg_server, template_db) as url:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(PAUSE_TRIGGER_SQL)
+        yield url
 
 
 @pytest.fixture
@@ -92,22 +86,8 @@ def db(shared_url: str) -> Iterator[Conn]:
 @pytest.fixture
 def sessions(shared_url: str) -> Iterator[Callable[..., Conn]]:
     """Open extra clients of the module's database; all are closed (rolling back anything open) at the end."""
-    opened: list[Conn] = []
-
-    def open_session(*, autocommit: bool = True, **settings: str) -> Conn:
-        connection = psycopg.connect(shared_url, autocommit=autocommit)
-        for name, value in {"statement_timeout": "30s", **settings}.items():
-            connection.execute(
-                sql.SQL("select set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value))
-            )
-        if not autocommit:
-            connection.commit()
-        opened.append(connection)
-        return connection
-
-    yield open_session
-    for connection in opened:
-        connection.close()
+    with client_sessions(shared_url, "30s") as open_session:
+        yield open_session
 
 
 # -- (a) a backend killed mid-sync ---------------------------------------------------------------------------
@@ -136,13 +116,13 @@ NEW_IMAGE = "https://img.example/2.png"
 
 def build_library(conn: Conn) -> Library:
     project, elsewhere = new_project(conn, "Project A"), new_project(conn, "Project B")
-    target = new_global(conn, "John Doe", description="clean suit", image_key_url="https://img.example/1.png")
+    target = new_global(conn, "John Doe", description=CLEAN, image_key_url="https://img.example/1.png")
     other = new_global(conn, "Jane Doe", description="red coat")
     in_project = [clone(conn, target, project) for _ in range(3)]
     copies = in_project + [clone(conn, target, new_project(conn, f"Project {i}")) for i in range(2)]
     bystander = clone(conn, other, elsewhere)
-    update(conn, "project_assets", in_project[1], description="torn suit")  # an override the sync must keep
-    update(conn, "global_assets", target, description="grey suit", image_key_url=NEW_IMAGE)
+    update(conn, "project_assets", in_project[1], description=TORN)  # an override the sync must keep
+    update(conn, "global_assets", target, description=GREY, image_key_url=NEW_IMAGE)
     update(conn, "global_assets", other, description="blue coat")
     return Library(target, project, sorted(copies), in_project[1], bystander, frozenset(in_project))
 
@@ -168,10 +148,10 @@ def assert_synced(conn: Conn, library: Library, rows: list[UUID]) -> None:
         row = project_asset(conn, row_id)
         assert (row["global_version"], row["image_key_url"]) == (2, NEW_IMAGE), row_id
         if row_id == library.edited:
-            assert (row["description"], row["overridden_fields"]) == ("torn suit", ["description"])
-            assert row["sync_conflicts"]["description"]["global"] == "grey suit"
+            assert (row["description"], row["overridden_fields"]) == (TORN, ["description"])
+            assert row["sync_conflicts"]["description"]["global"] == GREY
         else:
-            assert (row["description"], row["overridden_fields"]) == ("grey suit", [])
+            assert (row["description"], row["overridden_fields"]) == (GREY, [])
 
 
 @pytest.mark.parametrize("case", list(KILL_CASES))
@@ -192,7 +172,7 @@ def test_a_backend_killed_mid_sync_leaves_every_row_as_before(
     victim = sessions(autocommit=False, **({"faults.pause_at": str(pause_at)} if pause_at else {}))
     victim_pid = victim.info.backend_pid
     # The victim's transaction has already synced another row: that write must be rolled back too.
-    assert scalar(victim, "select sync_project_asset(%s)", [library.bystander])["status"] == "synced"
+    assert sync(victim, library.bystander)["status"] == "synced"
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[Any] = pool.submit(scalar, victim, call, [argument(library, arg_name)])
         wait_until_blocked(db, victim_pid, blocker.info.backend_pid, event)
@@ -447,16 +427,17 @@ def assert_one_readable_line(result: subprocess.CompletedProcess[str] | tuple[in
     return line
 
 
-def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_db: PrivateDb, tmp_path: Path) -> None:
-    db_dir = write_db_dir(tmp_path)
+def stop_the_server_while_migrate_waits(private_db: PrivateDb, db_dir: Path, lock_key: int) -> tuple[int, str, str]:
+    """Hold advisory lock lock_key, run `assetsync migrate` until it waits on that lock, then stop the server (fast
+    shutdown: every session is terminated); return the CLI's exit code, stdout and stderr."""
     holder = psycopg.connect(private_db.url(), autocommit=True)
     try:
-        holder.execute("select pg_advisory_lock(%s)", [MIGRATION_LOCK])
-        process = start_cli(tmp_path, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
+        holder.execute("select pg_advisory_lock(%s)", [lock_key])
+        process = start_cli(db_dir.parent, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
         try:
             backend = runner_backend(holder)
             wait_until_blocked(holder, backend, holder.info.backend_pid, "advisory")
-            private_db.server.stop()  # fast shutdown: every session is terminated
+            private_db.server.stop()
             stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_SECONDS)
         finally:
             if process.poll() is None:
@@ -464,7 +445,13 @@ def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_
                 process.communicate()
     finally:
         holder.close()
-    line = assert_one_readable_line((process.returncode, stderr), "migrations/002_second.sql", "rolled back")
+    return process.returncode, stdout, stderr
+
+
+def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_db: PrivateDb, tmp_path: Path) -> None:
+    db_dir = write_db_dir(tmp_path)
+    code, stdout, stderr = stop_the_server_while_migrate_waits(private_db, db_dir, MIGRATION_LOCK)
+    line = assert_one_readable_line((code, stderr), "migrations/002_second.sql", "rolled back")
     print(f"\nserver stopped during a migration: {line}")
     assert stdout.splitlines()[0].startswith("applied migrations/001_first.sql"), stdout
 
@@ -478,23 +465,9 @@ def test_cli_reports_a_server_stopped_while_a_migration_waits_on_a_lock(private_
 def test_cli_reports_a_server_stopped_while_migrate_waits_for_another_runner(
     private_db: PrivateDb, tmp_path: Path
 ) -> None:
-    db_dir = write_db_dir(tmp_path)
-    holder = psycopg.connect(private_db.url(), autocommit=True)
-    try:
-        holder.execute("select pg_advisory_lock(%s)", [LOCK_KEY])  # as if another runner were at work
-        process = start_cli(tmp_path, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
-        try:
-            backend = runner_backend(holder)
-            wait_until_blocked(holder, backend, holder.info.backend_pid, "advisory")
-            private_db.server.stop()
-            _stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_SECONDS)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    finally:
-        holder.close()
-    line = assert_one_readable_line((process.returncode, stderr), "terminating connection")
+    # LOCK_KEY: as if another runner were at work
+    code, _stdout, stderr = stop_the_server_while_migrate_waits(private_db, write_db_dir(tmp_path), LOCK_KEY)
+    line = assert_one_readable_line((code, stderr), "terminating connection")
     print(f"\nserver stopped while waiting for the runner lock: {line}")
 
 

@@ -16,6 +16,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from story import BLACK_HAIR, CLEAN, GREY, RED_HAIR, TORN
 from support import (
     SYNCED_FIELDS,
     Conn,
@@ -24,19 +25,14 @@ from support import (
     global_asset,
     new_global,
     new_project,
+    new_project_asset,
     project_asset,
     scalar,
+    sync,
     tables_snapshot,
     update,
     versions,
 )
-
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-IMAGE = "https://img.example/john.png"
-RED_HAIR = "https://img.example/john-red.png"
-
 
 # One migrated database for the module, its tables emptied after each test (conftest: conn).
 pytestmark = pytest.mark.shared_database
@@ -45,26 +41,16 @@ pytestmark = pytest.mark.shared_database
 @dataclass
 class Library:
     project: UUID
-    john: UUID  # at version 2: "John Doe", character, GREY, IMAGE, no style capsule
+    john: UUID  # at version 2: "John Doe", character, GREY, BLACK_HAIR, no style capsule
 
 
 @pytest.fixture
 def library(conn: Conn) -> Library:
     project = new_project(conn)
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     update(conn, "global_assets", john, description=GREY)
     assert global_asset(conn, john)["version"] == 2
     return Library(project, john)
-
-
-def insert_asset(conn: Conn, project: UUID, **fields: Any) -> UUID:
-    columns = ", ".join(fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    return scalar(
-        conn,
-        f"insert into project_assets (project_id, {columns}) values (%s, {placeholders}) returning id",
-        [project, *fields.values()],
-    )
 
 
 def synced_values(row: dict[str, Any]) -> dict[str, Any]:
@@ -80,16 +66,16 @@ def with_conflict(conn: Conn, library: Library) -> UUID:
     copy = clone(conn, library.john, library.project)
     update(conn, "project_assets", copy, description=TORN)
     update(conn, "global_assets", library.john, description="a tall man in a blue suit")
-    conn.execute("select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     assert set(project_asset(conn, copy)["sync_conflicts"]) == {"description"}
     return copy
 
 
 def test_insert_with_global_asset_id_links_the_row(conn: Conn, library: Library) -> None:
     with conn.transaction():
-        copy = insert_asset(
+        copy = new_project_asset(
             conn, library.project, global_asset_id=library.john, name="John Doe", asset_type="character",
-            description=GREY, image_key_url=IMAGE, sync_conflicts="{}",
+            description=GREY, image_key_url=BLACK_HAIR, sync_conflicts="{}",
         )  # fmt: skip
         now = scalar(conn, "select now()")
     row = project_asset(conn, copy)
@@ -99,7 +85,7 @@ def test_insert_with_global_asset_id_links_the_row(conn: Conn, library: Library)
     assert row["overridden_fields"] == [], "equal to the global: nothing overridden"
     assert status_of(conn, copy) == "up_to_date"
 
-    edited = insert_asset(
+    edited = new_project_asset(
         conn, library.project, visual_style_capsule_id=uuid4(), image_key_url=None, description=TORN,
         asset_type="character", name="John Doe", global_asset_id=library.john, overridden_fields=["name"],
     )  # fmt: skip
@@ -112,7 +98,7 @@ def test_insert_with_global_asset_id_links_the_row(conn: Conn, library: Library)
 
 
 def test_update_setting_global_asset_id_links_a_local_row(conn: Conn, library: Library) -> None:
-    local = insert_asset(conn, library.project, name="Johnny", asset_type="character", description=GREY)
+    local = new_project_asset(conn, library.project, name="Johnny", asset_type="character", description=GREY)
     update(conn, "project_assets", local, description=CLEAN)
     update(conn, "project_assets", local, description=GREY)
     assert project_asset(conn, local)["overridden_fields"] == ["description"], "a local asset is tracked too"
@@ -130,7 +116,7 @@ def test_update_setting_global_asset_id_links_a_local_row(conn: Conn, library: L
 def test_relinking_to_another_global_records_it_and_clears_conflicts(conn: Conn, library: Library) -> None:
     copy = with_conflict(conn, library)
     jane = new_global(conn, "Jane Doe", description=TORN, image_key_url=RED_HAIR)
-    update(conn, "global_assets", jane, image_key_url=IMAGE)
+    update(conn, "global_assets", jane, image_key_url=BLACK_HAIR)
     update(conn, "global_assets", jane, description="a woman")
     update(conn, "global_assets", jane, description=TORN)
     assert global_asset(conn, jane)["version"] == 4
@@ -146,7 +132,7 @@ def test_relinking_to_another_global_records_it_and_clears_conflicts(conn: Conn,
 
 
 def test_linking_wins_when_one_update_links_and_edits(conn: Conn, library: Library) -> None:
-    local = insert_asset(conn, library.project, name="Crate", asset_type="prop", description="a crate")
+    local = new_project_asset(conn, library.project, name="Crate", asset_type="prop", description="a crate")
     conn.execute(
         "update project_assets set global_asset_id = %s, asset_type = 'character', description = %s,"
         " image_key_url = %s, overridden_fields = '{asset_type}' where id = %s",
@@ -202,7 +188,7 @@ def test_deleting_the_global_detaches_copies_and_deletes_its_versions(conn: Conn
 
 
 def test_linking_to_a_missing_global_is_p0002_and_changes_nothing(conn: Conn, library: Library) -> None:
-    local = insert_asset(conn, library.project, name="Crate", asset_type="prop")
+    local = new_project_asset(conn, library.project, name="Crate", asset_type="prop")
     copy = clone(conn, library.john, library.project)
     missing = uuid4()
     before = tables_snapshot(conn)

@@ -38,8 +38,8 @@ from hypothesis.stateful import (
 )
 from psycopg import sql
 
-from conftest import PgServer, create_database, drop_database
 from model import KEEP_LOCAL, TAKE_GLOBAL, Conflict, DiffRow, Model, ModelError, StatusRow
+from pg import PgServer, create_database, drop_database
 
 EXAMPLES = int(os.environ.get("ASSETSYNC_MODEL_EXAMPLES", "200"))
 STEPS = int(os.environ.get("ASSETSYNC_MODEL_STEPS", "30"))

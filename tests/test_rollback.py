@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from story import BLACK_HAIR, CLEAN, GREY, RED_HAIR, TORN
 from support import (
     SYNCED_FIELDS,
     Conn,
@@ -25,17 +26,11 @@ from support import (
     project_asset,
     refresh,
     scalar,
+    sync,
     tables_snapshot,
     update,
     versions,
 )
-
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-IMAGE = "https://img.example/john.png"
-RED_HAIR = "https://img.example/john-red.png"
-
 
 # One migrated database for the module, its tables emptied after each test (conftest: conn).
 pytestmark = pytest.mark.shared_database
@@ -43,12 +38,12 @@ pytestmark = pytest.mark.shared_database
 
 @dataclass
 class History:
-    john: UUID  # v1: CLEAN + IMAGE, v2: GREY + IMAGE, v3: GREY + RED_HAIR
+    john: UUID  # v1: CLEAN + BLACK_HAIR, v2: GREY + BLACK_HAIR, v3: GREY + RED_HAIR
 
 
 @pytest.fixture
 def history(conn: Conn) -> History:
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     update(conn, "global_assets", john, description=GREY)
     update(conn, "global_assets", john, image_key_url=RED_HAIR)
     return History(john)
@@ -63,7 +58,7 @@ def test_rollback_restores_an_earlier_version_as_a_new_one(conn: Conn, history: 
     assert rollback(conn, history.john, 1) == 4
     row = global_asset(conn, history.john)
     assert row["version"] == 4
-    assert (row["description"], row["image_key_url"]) == (CLEAN, IMAGE)
+    assert (row["description"], row["image_key_url"]) == (CLEAN, BLACK_HAIR)
     after = versions(conn, history.john)
     assert after[:3] == old, "history is kept as it was"
     assert after[3]["snapshot"] == old[0]["snapshot"]
@@ -77,7 +72,7 @@ def test_rollback_to_values_equal_to_the_current_ones_makes_no_version(conn: Con
     before = tables_snapshot(conn)
     assert rollback(conn, history.john, 3) == 3, "the current version itself"
     assert tables_snapshot(conn) == before
-    update(conn, "global_assets", history.john, image_key_url=IMAGE)
+    update(conn, "global_assets", history.john, image_key_url=BLACK_HAIR)
     assert global_asset(conn, history.john)["version"] == 4
     before = tables_snapshot(conn)
     assert rollback(conn, history.john, 2) == 4, "an older version whose snapshot equals the current values"
@@ -94,7 +89,7 @@ def test_a_field_missing_from_the_old_snapshot_keeps_its_current_value(conn: Con
 
         assert rollback(conn, history.john, 1) == 5
         row = global_asset(conn, history.john)
-        assert (row["description"], row["image_key_url"], row["mood"]) == (CLEAN, IMAGE, "calm")
+        assert (row["description"], row["image_key_url"], row["mood"]) == (CLEAN, BLACK_HAIR, "calm")
         latest = versions(conn, history.john)[-1]
         assert latest["changed_fields"] == ["description", "image_key_url"]
         assert latest["snapshot"]["mood"] == "calm"
@@ -128,14 +123,14 @@ def test_copies_sync_after_a_rollback_as_usual(conn: Conn, history: History) -> 
     update(conn, "project_assets", copy, description=TORN)
     assert rollback(conn, history.john, 1) == 4
 
-    report = scalar(conn, "select sync_project_asset(%s)", [copy])
+    report = sync(conn, copy)
     assert report["from_version"] == 3 and report["to_version"] == 4
     assert report["status"] == "synced"
     assert report["updated_fields"] == ["image_key_url"]
     assert report["kept_fields"] == ["description"]
     assert report["conflict_fields"] == ["description"], "the rollback changed a field the project overrode"
     row = project_asset(conn, copy)
-    assert (row["description"], row["image_key_url"], row["global_version"]) == (TORN, IMAGE, 4)
+    assert (row["description"], row["image_key_url"], row["global_version"]) == (TORN, BLACK_HAIR, 4)
     conflict = row["sync_conflicts"]["description"]
     assert (conflict["base"], conflict["local"], conflict["global"]) == (GREY, TORN, CLEAN)
     assert conflict["global_version"] == 4

@@ -15,7 +15,7 @@ import pytest
 
 from assetsync import runner
 from assetsync.sqlsplit import split_statements
-from conftest import REPO_DB_DIR, REPO_ROOT, PgServer, free_port
+from pg import REPO_DB_DIR, REPO_ROOT, PgServer, free_port
 
 REFRESH_SQL = """\
 create or replace function public.asset_sync_refresh() returns void

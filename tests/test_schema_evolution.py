@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 from psycopg import sql
 
+from story import BLACK_HAIR, CLEAN, GREY, RED_HAIR, TORN
 from support import (
     SYNCED_FIELDS,
     Conn,
@@ -26,18 +27,14 @@ from support import (
     global_asset,
     new_global,
     new_project,
+    new_project_asset,
     project_asset,
     refresh,
     scalar,
+    sync,
     update,
     versions,
 )
-
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-IMAGE = "https://img.example/john.png"
-RED_HAIR = "https://img.example/john-red.png"
 
 
 def set_column(conn: Conn, table: str, row_id: UUID, column: str, value_sql: str) -> None:
@@ -93,7 +90,7 @@ def test_a_column_added_to_both_tables_becomes_a_synced_field(
     assert global_asset(conn, john)["version"] == 3
     diff = conn.execute("select field, state from project_asset_diff(%s)", [plain]).fetchall()
     assert diff[-1] == (column, "will_update"), "in the diff, last in column order"
-    report = scalar(conn, "select sync_project_asset(%s)", [plain])
+    report = sync(conn, plain)
     assert report["updated_fields"] == [column], "synced"
     assert as_jsonb(conn, "project_assets", plain, column) == as_jsonb(conn, "global_assets", john, column)
     assert project_asset(conn, plain)["overridden_fields"] == []
@@ -115,26 +112,22 @@ def test_same_name_with_different_types_is_not_synced_and_refresh_warns(conn: Co
     assert diff_fields(conn, copy) == SYNCED_FIELDS, "not in the diff"
     error = error_of(conn, "update project_assets set overridden_fields = '{mood}' where id = %s", [copy])
     assert error is not None and error.sqlstate == "23514", "not a synced field name"
-    scalar(conn, "select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     assert (project_asset(conn, copy)["mood"], project_asset(conn, copy)["code"]) == ("calm", "A1"), "not synced"
 
 
 def test_dropping_a_synced_column_needs_no_cascade_and_refresh_forgets_its_name(conn: Conn) -> None:
     project = new_project(conn)
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     copy = clone(conn, john, project)
     update(conn, "project_assets", copy, image_key_url=RED_HAIR)
     update(conn, "project_assets", copy, description=TORN)
     update(conn, "project_assets", copy, name="Johnny")
     update(conn, "global_assets", john, description=GREY, image_key_url="https://img.example/john-bald.png")
-    scalar(conn, "select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     assert set(project_asset(conn, copy)["sync_conflicts"]) == {"description", "image_key_url"}
-    local = scalar(
-        conn,
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'Crate', 'prop') returning id",
-        [project],
-    )
-    update(conn, "project_assets", local, image_key_url=IMAGE)
+    local = new_project_asset(conn, project, "Crate")
+    update(conn, "project_assets", local, image_key_url=BLACK_HAIR)
 
     conn.execute("alter table project_assets drop column image_key_url")
     conn.execute("alter table global_assets drop column image_key_url")
@@ -158,7 +151,7 @@ def test_dropping_a_synced_column_needs_no_cascade_and_refresh_forgets_its_name(
     update(conn, "global_assets", john, visual_style_capsule_id="00000000-0000-0000-0000-000000000001")
     assert versions(conn, john)[-1]["changed_fields"] == ["visual_style_capsule_id"]
     assert set(versions(conn, john)[-1]["snapshot"]) == set(remaining)
-    assert scalar(conn, "select sync_project_asset(%s)", [copy])["updated_fields"] == ["visual_style_capsule_id"]
+    assert sync(conn, copy)["updated_fields"] == ["visual_style_capsule_id"]
 
 
 def catalogue_state(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:
@@ -181,11 +174,11 @@ def catalogue_state(conn: Conn) -> dict[str, list[tuple[Any, ...]]]:
 
 def test_refresh_does_no_work_when_nothing_changed(conn: Conn) -> None:
     project = new_project(conn)
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     copy = clone(conn, john, project)
     update(conn, "project_assets", copy, description=TORN, name="Johnny")
     update(conn, "global_assets", john, description=GREY)
-    scalar(conn, "select sync_project_asset(%s)", [copy])
+    sync(conn, copy)
     clone(conn, john, project)
     generated = {name for name, _, _ in catalogue_state(conn)["functions"]}
     for signature in (

@@ -21,8 +21,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import REPO_ROOT
-from support import Conn, sqlstate_of, tables_snapshot
+from pg import REPO_ROOT
+from support import Conn, sqlstate_of, tables_snapshot, unexpected_sqlstates
+from support import scalar as one
 
 SECURITY_DOC = REPO_ROOT / "README.md"
 GRANTS_MARKER = "<!-- api-role-grants"
@@ -109,12 +110,6 @@ def connect_as(db_url: str, api_role: str) -> Iterator[ConnectAs]:
 
 def claims_of(user: UUID) -> str:
     return json.dumps({"sub": str(user), "role": "authenticated", "aud": "authenticated"})
-
-
-def one(conn: Conn, query: str, params: Any = None) -> Any:
-    row = conn.execute(query, params).fetchone()
-    assert row is not None, f"no row from: {query}"
-    return row[0]
 
 
 @dataclass
@@ -305,7 +300,7 @@ def test_b_cannot_insert_rows_for_a(conn: Conn, world: tuple[World, Conn, Conn])
     """Not into A's project, not with A's owner_id, not a version of A's asset: 42501."""
     w, _a, b = world
     before = tables_snapshot(conn)
-    problems = [f"{s}: {state}" for s in INTO_A.values() if (state := sqlstate_of(b, s, params_of(w))) != "42501"]
+    problems = unexpected_sqlstates(b, "42501", INTO_A.values(), params_of(w))
     assert not problems, "\n".join(problems)
     assert tables_snapshot(conn) == before
 
@@ -314,7 +309,7 @@ def test_b_cannot_give_its_rows_away(conn: Conn, world: tuple[World, Conn, Conn]
     """UPDATE of owner_id (or of project_id into A's project) fails the policy's WITH CHECK: 42501."""
     w, _a, b = world
     before = tables_snapshot(conn)
-    problems = [f"{s}: {state}" for s in GIVE_AWAY.values() if (state := sqlstate_of(b, s, params_of(w))) != "42501"]
+    problems = unexpected_sqlstates(b, "42501", GIVE_AWAY.values(), params_of(w))
     assert not problems, "\n".join(problems)
     assert tables_snapshot(conn) == before
 
@@ -770,11 +765,7 @@ def test_owner_cannot_write_bookkeeping(conn: Conn, world: tuple[World, Conn, Co
     """global_assets.version, project_assets.global_version, last_synced_at and sync_conflicts: 22023."""
     w, a, _b = world
     before = tables_snapshot(conn)
-    problems = [
-        f"{name}: {state}"
-        for name, statement in BOOKKEEPING_WRITES.items()
-        if (state := sqlstate_of(a, statement, params_of(w))) != "22023"
-    ]
+    problems = unexpected_sqlstates(a, "22023", BOOKKEEPING_WRITES, params_of(w))
     assert not problems, "\n".join(problems)
     assert tables_snapshot(conn) == before
 
@@ -791,7 +782,6 @@ def test_role_without_grants_can_use_nothing(
     p = params_of(w)
     bare = connect_as(claims_of(w.a_user), bare_role)  # even with A's identity
     before = tables_snapshot(conn)
-    denied: list[str] = []
     statements = [
         *(f"select count(*) from {relation}" for relation in (*TABLES, VIEW)),
         "insert into projects (name) values ('x')",
@@ -806,9 +796,6 @@ def test_role_without_grants_can_use_nothing(
         "select * from assetsync.pull(array[%(a_asset)s]::uuid[])",
         "select count(*) from assetsync.migration_history",
     ]
-    for statement in statements:
-        state = sqlstate_of(bare, statement, p)
-        if state != "42501":
-            denied.append(f"{statement}: {state}")
+    denied = unexpected_sqlstates(bare, "42501", statements, p)
     assert not denied, "a role with PUBLIC's privileges only could run:\n" + "\n".join(denied)
     assert tables_snapshot(conn) == before

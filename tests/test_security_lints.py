@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 
-from conftest import PgServer, create_database, drop_database
+from pg import PgServer, throwaway_database
 from support import Conn
 
 SCHEMAS = ["public", "assetsync"]
@@ -33,13 +33,8 @@ NOT_FROM_EXTENSION = """not exists (
 @pytest.fixture(scope="module")
 def catalog(pg_server: PgServer, template_db: str) -> Iterator[Conn]:
     """A read-only look at a freshly migrated database, shared by the catalogue checks of this module."""
-    name = create_database(pg_server, template_db)
-    connection = psycopg.connect(pg_server.url(name), autocommit=True)
-    try:
+    with throwaway_database(pg_server, template_db) as url, psycopg.connect(url, autocommit=True) as connection:
         yield connection
-    finally:
-        connection.close()
-        drop_database(pg_server, name)
 
 
 def rows_of(conn: Conn, query: str) -> list[tuple[object, ...]]:

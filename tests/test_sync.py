@@ -15,7 +15,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,14 +22,20 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
-from support import Conn, clone, global_asset, new_global, new_project, project_asset, update
+from story import BLACK_HAIR, BLUE, CLEAN, GREY, RED_HAIR, TORN, JohnDoe, john_doe
+from support import (
+    Conn,
+    clone,
+    global_asset,
+    new_global,
+    new_project,
+    new_project_asset,
+    project_asset,
+    scalar,
+    sync,
+    update,
+)
 
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-BLUE = "a tall man in a blue suit"
-BLACK_HAIR = "https://img.example/john-doe.png"
-RED_HAIR = "https://img.example/john-doe-red-hair.png"
 REPORT_KEYS = {
     "project_asset_id",
     "global_asset_id",
@@ -43,25 +48,6 @@ REPORT_KEYS = {
 }
 
 
-@dataclass
-class JohnDoe:
-    project: UUID
-    global_asset: UUID
-    copy: UUID
-
-
-def sync(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
-    row = db.execute("select sync_project_asset(%s)", [project_asset_id]).fetchone()
-    assert row is not None
-    return row[0]
-
-
-def scalar(db: Conn, query: str, params: Any = None) -> Any:
-    row = db.execute(query, params).fetchone()
-    assert row is not None
-    return row[0]
-
-
 def conflicts(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
     return project_asset(db, project_asset_id)["sync_conflicts"]
 
@@ -69,9 +55,7 @@ def conflicts(db: Conn, project_asset_id: UUID) -> dict[str, Any]:
 @pytest.fixture
 def john(db: Conn) -> JohnDoe:
     """Global "John Doe" (version 1, clean suit) cloned into Project A, nothing overridden yet."""
-    project = new_project(db, "Project A")
-    global_id = new_global(db, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
-    return JohnDoe(project, global_id, clone(db, global_id, project))
+    return john_doe(db)
 
 
 @pytest.fixture
@@ -432,10 +416,7 @@ def test_sync_global_asset_counts_every_linked_copy_it_visits_including_up_to_da
     up_to_date = clone(db, john.global_asset, other_project)
     detached = clone(db, john.global_asset, other_project)
     update(db, "project_assets", detached, global_asset_id=None)
-    db.execute(
-        "insert into project_assets (project_id, name, asset_type) values (%s, 'John Doe', 'character')",
-        [other_project],
-    )
+    new_project_asset(db, other_project, "John Doe", "character")
     other_copy = clone(db, new_global(db, "Jane Doe"), other_project)
     stamps = {pa: project_asset(db, pa)["last_synced_at"] for pa in (john.copy, behind, up_to_date, other_copy)}
     detached_before = project_asset(db, detached)
@@ -605,7 +586,7 @@ def test_a_sync_waits_for_an_uncommitted_edit_and_keeps_it(db: Conn, shared_url:
     with ThreadPoolExecutor(max_workers=1) as pool, session(shared_url, autocommit=True) as syncer:
         with session(shared_url, autocommit=False) as editor:
             editor.execute("update project_assets set description = %s where id = %s", [TORN, john.copy])
-            pending = pool.submit(lambda: scalar(syncer, "select sync_project_asset(%s)", [john.copy]))
+            pending = pool.submit(lambda: sync(syncer, john.copy))
             wait_until_blocked(db, syncer.info.backend_pid, editor.info.backend_pid)
             assert not pending.done()
             editor.commit()
@@ -626,7 +607,7 @@ def test_a_client_update_waits_for_an_open_sync_then_applies_on_top_and_is_track
     update(db, "global_assets", john.global_asset, image_key_url=RED_HAIR)
     with ThreadPoolExecutor(max_workers=1) as pool, session(shared_url, autocommit=True) as editor:
         with session(shared_url, autocommit=False) as syncer:
-            report = scalar(syncer, "select sync_project_asset(%s)", [john.copy])
+            report = sync(syncer, john.copy)
             assert report["updated_fields"] == ["image_key_url"]
             pending = pool.submit(
                 lambda: (
@@ -672,7 +653,7 @@ def test_a_sync_waiting_on_a_client_detach_fails_55000_once_it_commits(
     with ThreadPoolExecutor(max_workers=1) as pool, session(shared_url, autocommit=True) as syncer:
         with session(shared_url, autocommit=False) as editor:
             editor.execute("update project_assets set global_asset_id = null where id = %s", [john.copy])
-            pending = pool.submit(lambda: scalar(syncer, "select sync_project_asset(%s)", [john.copy]))
+            pending = pool.submit(lambda: sync(syncer, john.copy))
             wait_until_blocked(db, syncer.info.backend_pid, editor.info.backend_pid)
             editor.commit()
         with pytest.raises(psycopg.Error) as caught:

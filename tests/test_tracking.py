@@ -9,76 +9,49 @@ assetsync.writer = 'library' (README, Security), which a client may set on purpo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 import pytest
 
+from story import BLACK_HAIR, CLEAN, GREY, RED_HAIR, TORN, JohnDoe, john_doe
 from support import (
     SYNCED_FIELDS,
     Conn,
     clone,
     error_of,
-    new_global,
     new_project,
+    new_project_asset,
     project_asset,
     scalar,
+    sync,
     tables_snapshot,
     update,
 )
-
-CLEAN = "a tall man in a clean suit"
-TORN = "a dirty, torn suit"
-GREY = "a tall man in a grey suit"
-IMAGE = "https://img.example/john.png"
-RED_HAIR = "https://img.example/john-red.png"
-
 
 # One migrated database for the module, its tables emptied after each test (conftest: conn).
 pytestmark = pytest.mark.shared_database
 
 
-@dataclass
-class Copy:
-    project: UUID
-    global_asset: UUID
-    copy: UUID
-
-
 @pytest.fixture
-def john(conn: Conn) -> Copy:
+def john(conn: Conn) -> JohnDoe:
     """Global "John Doe" (clean suit, an image, no style capsule) cloned into a project: nothing overridden."""
-    project = new_project(conn)
-    global_id = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
-    return Copy(project, global_id, clone(conn, global_id, project))
+    return john_doe(conn)
 
 
 def overridden(conn: Conn, project_asset_id: UUID) -> list[str]:
     return list(project_asset(conn, project_asset_id)["overridden_fields"])
 
 
-def local_asset(conn: Conn, project: UUID, **fields: object) -> UUID:
-    """A project asset never linked to a global."""
-    values = {"name": "Local", "asset_type": "prop", **fields}
-    columns = ", ".join(values)
-    placeholders = ", ".join(["%s"] * len(values))
-    return scalar(
-        conn,
-        f"insert into project_assets (project_id, {columns}) values (%s, {placeholders}) returning id",
-        [project, *values.values()],
-    )
-
-
-def with_conflict(conn: Conn, john: Copy) -> Copy:
+def with_conflict(conn: Conn, john: JohnDoe) -> JohnDoe:
     """John's copy with description overridden and an open conflict on it (the library changed it too)."""
     update(conn, "project_assets", john.copy, description=TORN)
     update(conn, "global_assets", john.global_asset, description=GREY)
-    conn.execute("select sync_project_asset(%s)", [john.copy])
+    sync(conn, john.copy)
     assert set(project_asset(conn, john.copy)["sync_conflicts"]) == {"description"}
     return john
 
 
-def test_update_of_a_synced_field_adds_it_once(conn: Conn, john: Copy) -> None:
+def test_update_of_a_synced_field_adds_it_once(conn: Conn, john: JohnDoe) -> None:
     update(conn, "project_assets", john.copy, description=TORN)
     assert overridden(conn, john.copy) == ["description"]
     update(conn, "project_assets", john.copy, description="torn again")
@@ -89,7 +62,7 @@ def test_update_of_a_synced_field_adds_it_once(conn: Conn, john: Copy) -> None:
     assert sorted(marks) == ["description", "name"], "overridden_fields must be a set"
 
 
-def test_null_to_value_and_value_to_null_both_count(conn: Conn, john: Copy) -> None:
+def test_null_to_value_and_value_to_null_both_count(conn: Conn, john: JohnDoe) -> None:
     assert project_asset(conn, john.copy)["visual_style_capsule_id"] is None
     update(conn, "project_assets", john.copy, visual_style_capsule_id=uuid4())
     assert overridden(conn, john.copy) == ["visual_style_capsule_id"]
@@ -99,7 +72,7 @@ def test_null_to_value_and_value_to_null_both_count(conn: Conn, john: Copy) -> N
     assert overridden(conn, other) == ["image_key_url"]
 
 
-def test_update_to_the_same_values_changes_nothing(conn: Conn, john: Copy) -> None:
+def test_update_to_the_same_values_changes_nothing(conn: Conn, john: JohnDoe) -> None:
     same = ", ".join(f"{field} = {field}" for field in SYNCED_FIELDS)
     conn.execute(f"update project_assets set {same} where id = %s", [john.copy])
     update(conn, "project_assets", john.copy, description=CLEAN, visual_style_capsule_id=None)
@@ -112,7 +85,7 @@ def test_update_to_the_same_values_changes_nothing(conn: Conn, john: Copy) -> No
     assert overridden(conn, john.copy) == ["name"]
 
 
-def test_multi_column_update_marks_each_changed_field(conn: Conn, john: Copy) -> None:
+def test_multi_column_update_marks_each_changed_field(conn: Conn, john: JohnDoe) -> None:
     conn.execute(
         "update project_assets set image_key_url = %s, asset_type = asset_type, name = %s, description = null"
         " where id = %s",
@@ -121,14 +94,14 @@ def test_multi_column_update_marks_each_changed_field(conn: Conn, john: Copy) ->
     assert sorted(overridden(conn, john.copy)) == ["description", "image_key_url", "name"]
 
 
-def test_update_of_non_synced_columns_marks_nothing(conn: Conn, john: Copy) -> None:
+def test_update_of_non_synced_columns_marks_nothing(conn: Conn, john: JohnDoe) -> None:
     other_project = new_project(conn, "Project B")
     update(conn, "project_assets", john.copy, project_id=other_project)
     update(conn, "project_assets", john.copy, created_at="2000-01-01T00:00:00Z", updated_at="2000-01-01T00:00:00Z")
     assert overridden(conn, john.copy) == []
 
 
-def test_client_may_remove_names_to_unprotect_a_field(conn: Conn, john: Copy) -> None:
+def test_client_may_remove_names_to_unprotect_a_field(conn: Conn, john: JohnDoe) -> None:
     update(conn, "project_assets", john.copy, description=TORN, name="Johnny")
     conn.execute(
         "update project_assets set overridden_fields = array_remove(overridden_fields, 'description') where id = %s",
@@ -139,7 +112,7 @@ def test_client_may_remove_names_to_unprotect_a_field(conn: Conn, john: Copy) ->
     assert after["description"] == TORN, "un-protecting a field keeps its value"
 
     update(conn, "global_assets", john.global_asset, description=GREY, name="John D.")
-    conn.execute("select sync_project_asset(%s)", [john.copy])
+    sync(conn, john.copy)
     synced = project_asset(conn, john.copy)
     assert synced["description"] == GREY, "an un-protected field takes the global's value at the next sync"
     assert synced["name"] == "Johnny", "a field still overridden keeps its local value"
@@ -160,8 +133,8 @@ FOREIGN_NAMES: list[list[str | None]] = [
 ]
 
 
-def test_writing_a_name_that_is_not_a_synced_field_is_23514(conn: Conn, john: Copy) -> None:
-    local = local_asset(conn, john.project, description="kept")
+def test_writing_a_name_that_is_not_a_synced_field_is_23514(conn: Conn, john: JohnDoe) -> None:
+    local = new_project_asset(conn, john.project, description="kept")
     update(conn, "project_assets", john.copy, description=TORN)
     before = tables_snapshot(conn)
     for names in FOREIGN_NAMES:
@@ -185,9 +158,9 @@ def test_writing_a_name_that_is_not_a_synced_field_is_23514(conn: Conn, john: Co
     assert tables_snapshot(conn) == before
 
 
-def test_a_foreign_name_is_rejected_even_when_the_same_write_links(conn: Conn, john: Copy) -> None:
+def test_a_foreign_name_is_rejected_even_when_the_same_write_links(conn: Conn, john: JohnDoe) -> None:
     """'Writing any other name is rejected': linking recomputes overridden_fields but must not swallow a bad write."""
-    local = local_asset(conn, john.project)
+    local = new_project_asset(conn, john.project)
     before = tables_snapshot(conn)
     error = error_of(
         conn,
@@ -205,13 +178,13 @@ def test_a_foreign_name_is_rejected_even_when_the_same_write_links(conn: Conn, j
     assert tables_snapshot(conn) == before
 
 
-def test_duplicates_written_by_the_client_collapse(conn: Conn, john: Copy) -> None:
+def test_duplicates_written_by_the_client_collapse(conn: Conn, john: JohnDoe) -> None:
     update(conn, "project_assets", john.copy, overridden_fields=["name", "description", "name", "description", "name"])
     marks = overridden(conn, john.copy)
     assert sorted(marks) == ["description", "name"]
     assert len(marks) == len(set(marks))
 
-    local = local_asset(conn, john.project, overridden_fields=["image_key_url", "image_key_url"])
+    local = new_project_asset(conn, john.project, overridden_fields=["image_key_url", "image_key_url"])
     assert overridden(conn, local) == ["image_key_url"]
 
 
@@ -225,7 +198,7 @@ LIBRARY_COLUMN_WRITES = [
 ]
 
 
-def test_client_update_that_changes_a_library_column_is_22023(conn: Conn, john: Copy) -> None:
+def test_client_update_that_changes_a_library_column_is_22023(conn: Conn, john: JohnDoe) -> None:
     with_conflict(conn, john)
     before = tables_snapshot(conn)
     before_row = project_asset(conn, john.copy)
@@ -247,7 +220,7 @@ def test_client_update_that_changes_a_library_column_is_22023(conn: Conn, john: 
         assert after[column] == before_row[column]
 
 
-def test_client_insert_giving_a_library_column_a_value_is_22023(conn: Conn, john: Copy) -> None:
+def test_client_insert_giving_a_library_column_a_value_is_22023(conn: Conn, john: JohnDoe) -> None:
     before = tables_snapshot(conn)
     for column, value in (
         ("global_version", 1),
@@ -279,7 +252,7 @@ def test_client_insert_giving_a_library_column_a_value_is_22023(conn: Conn, john
             assert (row["global_version"] is None) == (global_asset_id is None)
 
 
-def test_writes_of_the_library_functions_never_mark(conn: Conn, john: Copy) -> None:
+def test_writes_of_the_library_functions_never_mark(conn: Conn, john: JohnDoe) -> None:
     second = clone(conn, john.global_asset, john.project)
     assert overridden(conn, second) == [], "clone"
     update(conn, "project_assets", john.copy, name="Johnny")
@@ -289,7 +262,9 @@ def test_writes_of_the_library_functions_never_mark(conn: Conn, john: Copy) -> N
         ("select sync_project(%s)", [john.project], [john.copy, second]),
     ]
     for step, (statement, params, pulled) in enumerate(calls, start=1):
-        update(conn, "global_assets", john.global_asset, description=f"{GREY} {step}", image_key_url=f"{IMAGE}{step}")
+        update(
+            conn, "global_assets", john.global_asset, description=f"{GREY} {step}", image_key_url=f"{BLACK_HAIR}{step}"
+        )
         conn.execute(statement, params)
         for row_id in pulled:
             row = project_asset(conn, row_id)
@@ -300,20 +275,20 @@ def test_writes_of_the_library_functions_never_mark(conn: Conn, john: Copy) -> N
     update(conn, "project_assets", john.copy, image_key_url=RED_HAIR)
     conn.execute("select revert_project_asset_fields(%s, array['image_key_url'])", [john.copy])
     assert overridden(conn, john.copy) == ["name"], "revert"
-    assert project_asset(conn, john.copy)["image_key_url"] == f"{IMAGE}3"
+    assert project_asset(conn, john.copy)["image_key_url"] == f"{BLACK_HAIR}3"
 
     with_conflict(conn, john)
     conn.execute("select resolve_sync_conflict(%s, 'description', 'keep_local')", [john.copy])
     assert sorted(overridden(conn, john.copy)) == ["description", "name"], "resolve keep_local"
     update(conn, "global_assets", john.global_asset, description="a tall man in a blue suit")
-    conn.execute("select sync_project_asset(%s)", [john.copy])
+    sync(conn, john.copy)
     conn.execute("select resolve_sync_conflict(%s, 'description', 'take_global')", [john.copy])
     after = project_asset(conn, john.copy)
     assert after["description"] == "a tall man in a blue suit"
     assert after["overridden_fields"] == ["name"], "resolve take_global"
 
 
-def test_updated_at_is_maintained_for_every_update(conn: Conn, john: Copy) -> None:
+def test_updated_at_is_maintained_for_every_update(conn: Conn, john: JohnDoe) -> None:
     long_ago = "2000-01-01T00:00:00Z"
     statements = [
         ("update project_assets set description = 'torn', updated_at = %s where id = %s", [long_ago, john.copy]),
@@ -327,16 +302,16 @@ def test_updated_at_is_maintained_for_every_update(conn: Conn, john: Copy) -> No
             assert project_asset(conn, john.copy)["updated_at"] == now, statement
 
 
-def test_tracking_works_for_a_local_asset(conn: Conn, john: Copy) -> None:
-    local = local_asset(conn, john.project, description="a crate")
+def test_tracking_works_for_a_local_asset(conn: Conn, john: JohnDoe) -> None:
+    local = new_project_asset(conn, john.project, description="a crate")
     update(conn, "project_assets", local, description="a broken crate")
-    update(conn, "project_assets", local, image_key_url=IMAGE, name="Crate")
+    update(conn, "project_assets", local, image_key_url=BLACK_HAIR, name="Crate")
     row = project_asset(conn, local)
     assert sorted(row["overridden_fields"]) == ["description", "image_key_url", "name"]
     assert row["global_asset_id"] is None and row["global_version"] is None
 
 
-def test_library_writer_setting_is_honoured_as_the_trusted_bypass(conn: Conn, john: Copy) -> None:
+def test_library_writer_setting_is_honoured_as_the_trusted_bypass(conn: Conn, john: JohnDoe) -> None:
     with conn.transaction():
         conn.execute("set local assetsync.writer = 'library'")
         update(conn, "project_assets", john.copy, description=TORN)
@@ -356,7 +331,7 @@ def test_library_writer_setting_is_honoured_as_the_trusted_bypass(conn: Conn, jo
     assert overridden(conn, john.copy) == ["name"], "outside the transaction a client is tracked again"
 
 
-def test_the_bypass_does_not_lift_the_set_of_synced_names_invariant(conn: Conn, john: Copy) -> None:
+def test_the_bypass_does_not_lift_the_set_of_synced_names_invariant(conn: Conn, john: JohnDoe) -> None:
     """'overridden_fields only ever holds synced field names, as a set': the trusted bypass is trusted to mark and
     un-mark (what a client can do directly anyway), not to store names that are no field or duplicates."""
     with conn.transaction(force_rollback=True):

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from story import BLACK_HAIR, CLEAN, GREY, RED_HAIR
 from support import (
     SYNCED_FIELDS,
     Conn,
@@ -30,12 +31,6 @@ from support import (
     update,
     versions,
 )
-
-CLEAN = "a tall man in a clean suit"
-GREY = "a tall man in a grey suit"
-IMAGE = "https://img.example/john.png"
-RED_HAIR = "https://img.example/john-red.png"
-
 
 # One migrated database for the module, its tables emptied after each test (conftest: conn).
 pytestmark = pytest.mark.shared_database
@@ -77,7 +72,7 @@ def test_update_of_synced_fields_raises_version_by_exactly_one(conn: Conn) -> No
 
 
 def test_new_version_stores_snapshot_and_changed_fields_in_column_order(conn: Conn) -> None:
-    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=IMAGE)
+    john = new_global(conn, "John Doe", description=CLEAN, image_key_url=BLACK_HAIR)
     conn.execute(
         "update global_assets set visual_style_capsule_id = %s, image_key_url = %s, name = %s, asset_type = asset_type"
         " where id = %s",

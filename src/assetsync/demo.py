@@ -1,12 +1,14 @@
 """The newcomer's tour: the John Doe story, step by step, through the SQL API only.
 
 Speaks only SQL through psycopg. The caller (cli.py) creates and migrates the demo database and hands
-over its URL; every step prints the few fields that matter as a small table.
+over its URL; every step says what it does and why, shows each statement it runs, and prints the few
+fields that matter as a small table.
 """
 
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Sequence
 from typing import Any, TextIO
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -44,11 +46,14 @@ class Printer:
     def _paint(self, text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
 
-    def heading(self, title: str, query: str | None = None) -> None:
+    def heading(self, title: str, why: str, *queries: str) -> None:
+        """A numbered step: what it does, why (wrapped), and the SQL it runs, before its results."""
         self.step += 1
         self.out.write("\n" + self._paint(f"{self.step:>2}. {title}", "1") + "\n")
-        if query:
-            self.out.write(self._paint(f"    {query}", "2") + "\n")
+        for text in textwrap.wrap(why, width=100):
+            self.line(text)
+        for query in queries:
+            self.out.write(self._paint(f"    > {query}", "2") + "\n")
 
     def line(self, text: str) -> None:
         self.out.write(f"    {text}\n")
@@ -109,8 +114,16 @@ def run(url: str, out: TextIO, colour: bool) -> None:
     p = Printer(out, colour)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("select set_config('request.jwt.claims', %s, false)", [json.dumps({"sub": DEMO_USER})])
+        p.line(f"Acting as user {DEMO_USER} (the sub claim of request.jwt.claims, as PostgREST sets it):")
+        p.line("row-level security shows each user only their own library and projects.")
 
-        p.heading("The library holds John Doe (version 1)", "insert into global_assets (...)")
+        p.heading(
+            "The library holds John Doe (version 1)",
+            "A global asset lives in the user's library. Every change to it makes a new version, and the"
+            " database keeps each snapshot in global_asset_versions.",
+            "insert into global_assets (name, asset_type, description)"
+            " values ('John Doe', 'character', 'a tall man in a clean suit')",
+        )
         john: UUID = _one(
             conn,
             "insert into global_assets (name, asset_type, description)"
@@ -119,19 +132,35 @@ def run(url: str, out: TextIO, colour: bool) -> None:
         p.table(["name", "description", "image_key_url", "version"], conn.execute(
             "select name, description, image_key_url, version from global_assets").fetchall())
 
-        p.heading("Projects A and B clone him", "select clone_global_asset(john, project)")
+        p.heading(
+            "Projects A and B clone him",
+            "A clone is a linked copy: it records the global version it was taken from (global_version 1),"
+            " and nothing in it is overridden yet.",
+            "insert into projects (name) values ('Project A'), ('Project B')",
+            "select clone_global_asset(john, project_a); select clone_global_asset(john, project_b)",
+        )
         a_project = _one(conn, "insert into projects (name) values ('Project A') returning id")
         b_project = _one(conn, "insert into projects (name) values ('Project B') returning id")
         a: UUID = _one(conn, "select clone_global_asset(%s, %s)", [john, a_project])
         b: UUID = _one(conn, "select clone_global_asset(%s, %s)", [john, b_project])
         _copies(conn, p)
 
-        p.heading("Project A edits the description: the trigger marks it overridden",
-                  "update project_assets set description = ... where id = a")
+        p.heading(
+            "Project A edits the description: the trigger marks it overridden",
+            "Any UPDATE of a synced field, whoever runs it (the app, psql, a DBA), adds the field to"
+            " overridden_fields, so later syncs keep A's value instead of overwriting it.",
+            "update project_assets set description = 'a tall man in a dirty, torn suit' where id = a",
+        )
         conn.execute("update project_assets set description = 'a tall man in a dirty, torn suit' where id = %s", [a])
         _copies(conn, p)
 
-        p.heading("The library gives him red hair (v2) and a grey suit (v3)", "update global_assets set ...")
+        p.heading(
+            "The library gives him red hair (v2) and a grey suit (v3)",
+            "Two library edits make two versions. The copies do not change by themselves: they are now two"
+            " versions behind until they are synced.",
+            "update global_assets set image_key_url = 'https://img.example/john-red-hair.png' where id = john",
+            "update global_assets set description = 'a tall man in a grey suit' where id = john",
+        )
         conn.execute("update global_assets set image_key_url = 'https://img.example/john-red-hair.png'"
                      " where id = %s", [john])
         conn.execute("update global_assets set description = 'a tall man in a grey suit' where id = %s", [john])
@@ -139,12 +168,23 @@ def run(url: str, out: TextIO, colour: bool) -> None:
             "select version, changed_fields from global_asset_versions where global_asset_id = %s"
             " order by version", [john]).fetchall())
 
-        p.heading("Preview of 'Update from Global' for Project A", "select * from project_asset_diff(a)")
+        p.heading(
+            "Preview of 'Update from Global' for Project A",
+            "project_asset_diff() shows each synced field three ways: A's value (local), the library's"
+            " (global) and the library's at the version A last synced (base). It changes nothing.",
+            "select * from project_asset_diff(a)",
+        )
         p.table(["field", "local", "global", "base", "state"], conn.execute(
             "select field, local_value, global_value, base_value, state from project_asset_diff(%s)", [a]).fetchall())
 
-        p.heading("Update from Global: A keeps its torn suit and gets a conflict, B takes everything",
-                  "select sync_project_asset(id)")
+        p.heading(
+            "Update from Global: A keeps its torn suit and gets a conflict, B takes everything",
+            "sync_project_asset() pulls the library into one copy. A takes the new image and keeps its"
+            " overridden description; since the library changed that field too (base, local and global all"
+            " differ), the sync records a conflict for a person to decide. B edited nothing and takes both"
+            " changes.",
+            "select sync_project_asset(a); select sync_project_asset(b)",
+        )
         _report(p, "Project A", _one(conn, "select sync_project_asset(%s)", [a]))
         _report(p, "Project B", _one(conn, "select sync_project_asset(%s)", [b]))
         _copies(conn, p)
@@ -152,33 +192,62 @@ def run(url: str, out: TextIO, colour: bool) -> None:
         p.line(f"A's conflict on description: base={entry['base']!r} local={entry['local']!r} "
                f"global={entry['global']!r}")
 
-        p.heading("Resolve it: keep_local (A keeps the torn suit, still overridden)",
-                  "select resolve_sync_conflict(a, 'description', 'keep_local')")
+        p.heading(
+            "Resolve it: keep_local (A keeps the torn suit, still overridden)",
+            "keep_local answers 'mine': the conflict entry goes away and the description stays overridden,"
+            " so later syncs go on protecting it.",
+            "select resolve_sync_conflict(a, 'description', 'keep_local')",
+        )
         conn.execute("select resolve_sync_conflict(%s, 'description', 'keep_local')", [a])
         _copies(conn, p)
 
-        p.heading("The library changes the suit again (v4); this time A takes the global value",
-                  "select resolve_sync_conflict(a, 'description', 'take_global')")
+        p.heading(
+            "The library changes the suit again (v4): a new conflict, and this time A takes the global value",
+            "To show the other answer we need a new conflict: the library describes a navy suit (version 4),"
+            " and syncing A records a conflict again, because the library changed the description since A's"
+            " base (v3) to a value that differs from A's. take_global answers 'theirs': A's description"
+            " becomes the navy suit and is no longer overridden.",
+            "update global_assets set description = 'a tall man in a navy suit' where id = john",
+            "select sync_project_asset(a)",
+            "select resolve_sync_conflict(a, 'description', 'take_global')",
+        )
         conn.execute("update global_assets set description = 'a tall man in a navy suit' where id = %s", [john])
         _report(p, "Project A", _one(conn, "select sync_project_asset(%s)", [a]))
         conn.execute("select resolve_sync_conflict(%s, 'description', 'take_global')", [a])
         _copies(conn, p)
 
-        p.heading("Fan-out: a new image (v5) reaches every copy in one statement",
-                  "select sync_global_asset(john)")
+        p.heading(
+            "Fan-out: a new image (v5) reaches every copy in one statement",
+            "sync_global_asset() syncs every copy of one global asset with a single set-based UPDATE instead"
+            " of one call per copy, and returns how many copies it visited.",
+            "update global_assets set image_key_url = 'https://img.example/john-v5.png' where id = john",
+            "select sync_global_asset(john)",
+        )
         conn.execute("update global_assets set image_key_url = 'https://img.example/john-v5.png' where id = %s",
                      [john])
         p.line(f"sync_global_asset visited {_one(conn, 'select sync_global_asset(%s)', [john])} copies")
         _copies(conn, p)
 
-        p.heading("A tears the suit again; the library rolls back to version 1 (as a new version); fan-out",
-                  "select rollback_global_asset(john, 1); select sync_global_asset(john)")
+        p.heading(
+            "A tears the suit again; the library rolls back to version 1 (as a new version); fan-out",
+            "A rollback never rewrites history: version 1's values come back as a new version 6. The fan-out"
+            " brings them to every copy: B returns to the clean suit and no image; A takes the empty image but"
+            " keeps its torn suit, overridden again, and gets a new conflict on the description.",
+            "update project_assets set description = 'a tall man in a dirty, torn suit' where id = a",
+            "select rollback_global_asset(john, 1)",
+            "select sync_global_asset(john)",
+        )
         conn.execute("update project_assets set description = 'a tall man in a dirty, torn suit' where id = %s", [a])
         p.line(f"rollback_global_asset made version {_one(conn, 'select rollback_global_asset(%s, 1)', [john])}")
-        conn.execute("select sync_global_asset(%s)", [john])
+        p.line(f"sync_global_asset visited {_one(conn, 'select sync_global_asset(%s)', [john])} copies")
         _copies(conn, p)
 
-        p.heading("Where every copy stands", "select * from project_asset_sync_status")
+        p.heading(
+            "Where every copy stands",
+            "The view project_asset_sync_status answers it for every copy the user may see: A is in conflict"
+            " (its torn suit against the rolled-back clean suit), B is up to date.",
+            "select * from project_asset_sync_status",
+        )
         p.table(["project", "global_version", "latest", "behind", "overridden", "conflicts", "state"], conn.execute(
             """
             select pr.name, s.global_version, s.latest_version, s.versions_behind, s.overridden_fields,
