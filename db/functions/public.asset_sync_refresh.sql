@@ -249,6 +249,8 @@ begin
                 where k.key <> all(v_fields)
             );
     end if;
+    -- Functions created above got the database's default privileges: make every grant exact again.
+    perform assetsync.apply_privileges();
 end;
 $fn$;
 
