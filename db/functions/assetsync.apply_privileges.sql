@@ -17,13 +17,13 @@ as $fn$
 declare
     v_owner oid;
     v_role record;
-    v_roles oid[] := '{}';
-    v_role_names text;
+    v_roles oid[] := '{}'::oid[];
     v_object record;
     v_actual text[];
     v_wanted text[];
     v_on text;
     v_grantee name;
+    v_privilege text;
 begin
     select n.nspowner into v_owner
     from pg_catalog.pg_namespace as n
@@ -61,11 +61,6 @@ begin
             v_roles := v_roles || v_role.oid;
         end if;
     end loop;
-    select pg_catalog.string_agg(pg_catalog.quote_ident(r.rolname), ', ' order by r.rolname)
-    into v_role_names
-    from pg_catalog.pg_roles as r
-    where r.oid = any(v_roles);
-
     for v_object in select * from assetsync.api_privileges() loop
         select coalesce(pg_catalog.array_agg(x.item order by x.item), '{}') into v_actual
         from (
@@ -109,14 +104,31 @@ begin
         loop
             execute pg_catalog.format('revoke all on %s from %I cascade', v_on, v_grantee);
         end loop;
-        if pg_catalog.cardinality(v_object.privileges) > 0 and v_role_names is not null then
-            execute pg_catalog.format(
-                'grant %s on %s to %s',
-                pg_catalog.array_to_string(v_object.privileges, ', '),
-                v_on,
-                v_role_names
-            );
-        end if;
+        for v_grantee in
+            select r.rolname
+            from pg_catalog.pg_roles as r
+            where r.oid = any(v_roles)
+            order by r.rolname
+        loop
+            foreach v_privilege in array v_object.privileges loop
+                -- Only privilege keywords reach the statement, whatever the list holds.
+                v_privilege := case v_privilege
+                    when 'SELECT' then 'select'
+                    when 'INSERT' then 'insert'
+                    when 'UPDATE' then 'update'
+                    when 'DELETE' then 'delete'
+                    when 'EXECUTE' then 'execute'
+                    when 'USAGE' then 'usage'
+                end;
+                if v_privilege is null then
+                    raise exception using
+                        errcode = 'XX000',
+                        message = pg_catalog.format('unknown API privilege on %s', v_on),
+                        hint = 'assetsync.api_privileges() may list only SELECT, INSERT, UPDATE, DELETE, EXECUTE, USAGE.';
+                end if;
+                execute pg_catalog.format('grant %s on %s to %I', v_privilege, v_on, v_grantee);
+            end loop;
+        end loop;
     end loop;
 end;
 $fn$;
