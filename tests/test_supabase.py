@@ -483,6 +483,22 @@ def test_revoke_from_removes_everything_and_leaves_app_objects(pg_server: PgServ
         assert not {entry for entry in acl_entries(owner) if entry[0] != "table public.app_notes"}
 
 
+def test_an_upgrade_keeps_the_role_the_old_readme_granted(pg_server: PgServer, migrated_url: str) -> None:
+    """An installation from before --grant-to had its API role granted by hand (USAGE on assetsync among the
+    rest, as the README then said): upgrading records it, so its API keeps working, with exact grants."""
+    with psycopg.connect(migrated_url, autocommit=True) as owner:
+        # Back to before migration 010: no record, grants made by hand, the Supabase defaults in place.
+        owner.execute("select assetsync.revoke_from('authenticated')")
+        owner.execute("drop table assetsync.api_grantees")
+        owner.execute("delete from assetsync.migration_history where file = 'migrations/010_api_grantees.sql'")
+        owner.execute("grant usage on schema assetsync to authenticated")
+        owner.execute("grant execute on all functions in schema assetsync to authenticated")
+        owner.execute("grant all on all tables in schema public to anon, authenticated, service_role")
+        install_with_migrate(pg_server, migrated_url)
+        assert owner.execute("select role_name::text from assetsync.api_grantees").fetchall() == [("authenticated",)]
+        assert_grants_are_exact(owner)
+
+
 def test_a_missing_role_is_refused_and_changes_nothing(pg_server: PgServer, supabase_url: str) -> None:
     role = f"no_such_role_{uuid.uuid4().hex[:8]}"
     done = run_cli("migrate", "--dsn", supabase_url, "--db-dir", str(REPO_DB_DIR), "--grant-to", role)

@@ -21,6 +21,25 @@ for all using (false) with check (false);
 
 revoke all on table assetsync.api_grantees from public;
 
+-- Upgrading an installation that predates this table (repeatable files were applied before it, which
+-- never happens on a fresh install, where every migration runs first): the roles an operator granted
+-- USAGE on schema assetsync, as the README's grant block of those versions said, are its API roles.
+-- Recording them keeps their API working; the next refresh trims their grants to the exact list.
+-- Supabase's default privileges are on schema public only: they make no role an API role here.
+insert into assetsync.api_grantees (role_name)
+select distinct r.rolname
+from pg_catalog.pg_namespace as n
+cross join lateral pg_catalog.aclexplode(n.nspacl) as a
+inner join pg_catalog.pg_roles as r on a.grantee = r.oid
+where
+    n.nspname = 'assetsync'
+    and a.privilege_type = 'USAGE'
+    and a.grantee <> n.nspowner
+    and exists (
+        select from assetsync.migration_history as h
+        where h.kind <> 'migration'
+    );
+
 comment on table assetsync.api_grantees is
 'The API roles given to `assetsync migrate --grant-to` (or assetsync.grant_to()): each gets exactly the '
 'privileges assetsync.api_privileges() lists, re-applied by every migrate, bundle and asset_sync_refresh(), '
