@@ -216,6 +216,7 @@ class Model:
         updated: list[str] = []
         kept: list[str] = []
         conflicts: list[str] = []
+        entries_before = set(asset.sync_conflicts)
         for name in self.synced_fields:
             local, theirs = asset.fields[name], remote.fields[name]
             if name not in asset.overridden_fields:
@@ -236,9 +237,10 @@ class Model:
                 conflicts.append(name)
             # else: overridden, the global did not change it since base: the entry stays as it was.
         asset.global_version = remote.version
-        # AMBIGUITY: a call that only drops conflict entries is still up_to_date ("changed no field and
-        # wrote no conflict", taken literally).
-        up_to_date = from_version == remote.version and not updated and not conflicts
+        # Part 1: up_to_date when the version did not move and the call changed no field and wrote or
+        # dropped no conflict entry (a sync that only drops one changed the copy: synced).
+        dropped = any(name not in asset.sync_conflicts for name in entries_before)
+        up_to_date = from_version == remote.version and not updated and not conflicts and not dropped
         return {
             "project_asset_id": asset.id,
             "global_asset_id": remote.id,

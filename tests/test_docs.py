@@ -31,10 +31,11 @@ def test_the_docs_have_sql_blocks() -> None:
 
 
 def test_every_sql_block_runs_in_order(conn: psycopg.Connection[Any]) -> None:
-    # The grants name Supabase's `authenticated`; run them for a role of this test instead, so that a
-    # shared server (TEST_DATABASE_URL) gets no role it did not ask for.
+    # The docs name Supabase's `authenticated`; use a role of this test instead, granted as `--grant-to`
+    # grants, so that a shared server (TEST_DATABASE_URL) gets no role it did not ask for.
     role = f"docs_api_{uuid.uuid4().hex[:12]}"
     conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(role)))
+    conn.execute("select assetsync.grant_to(%s)", [role])  # what `assetsync migrate --grant-to` runs
     try:
         for path in DOCS:
             for number, block in enumerate(sql_blocks(path), start=1):
@@ -53,5 +54,6 @@ def test_every_sql_block_runs_in_order(conn: psycopg.Connection[Any]) -> None:
         synced = conn.execute("select assetsync.synced_fields()").fetchone()
         assert synced is not None and "mood" in synced[0]
     finally:
+        conn.execute("select assetsync.revoke_from(%s)", [role])
         conn.execute(sql.SQL("drop owned by {}").format(sql.Identifier(role)))
         conn.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))

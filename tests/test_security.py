@@ -1,9 +1,9 @@
 """Security (CONTRACT.md, Security): two tenants in one database, acting through a non-owner API role.
 
-Each test creates a NOLOGIN role with a unique name, grants it exactly the block that README.md (Security) tells a
-deployment to grant (the ```sql block after the `api-role-grants` marker, `authenticated` replaced by the
-role), and acts as tenant A, tenant B, an anonymous caller (no claims) or a caller with malformed claims on
-separate connections: `set role <role>` plus `set_config('request.jwt.claims', ...)`, as PostgREST does.
+Each test creates a NOLOGIN role with a unique name, grants it exactly what `assetsync migrate --grant-to ROLE`
+grants (assetsync.grant_to(), see docs/supabase.md), and acts as tenant A, tenant B, an anonymous caller (no
+claims) or a caller with malformed claims on separate connections: `set role <role>` plus
+`set_config('request.jwt.claims', ...)`, as PostgREST does.
 A's rows are compared through a superuser snapshot before and after every attempt by another caller.
 """
 
@@ -21,35 +21,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pg import REPO_ROOT
 from support import Conn, sqlstate_of, tables_snapshot, unexpected_sqlstates
 from support import scalar as one
 
-SECURITY_DOC = REPO_ROOT / "README.md"
-GRANTS_MARKER = "<!-- api-role-grants"
 TABLES = ("projects", "global_assets", "global_asset_versions", "project_assets")
 VIEW = "project_asset_sync_status"
 
 # ---------------------------------------------------------------------------------------------------------------
 # The API role and the callers
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def api_role_grants(role: str) -> str:
-    """The grants block of README.md (Security) for `role` (the ```sql block right after the marker)."""
-    text = SECURITY_DOC.read_text()
-    marker = text.find(GRANTS_MARKER)
-    assert marker >= 0, f"{SECURITY_DOC} has no {GRANTS_MARKER} marker"
-    after_marker = text[text.index("\n", marker) + 1 :]
-    match = re.match(r"\s*```sql\n(.*?)\n```", after_marker, re.DOTALL)
-    assert match, f"no ```sql block right after the {GRANTS_MARKER} marker in {SECURITY_DOC}"
-    block = match.group(1)
-    assert re.search(r"\bauthenticated\b", block), "the grants block does not name the role `authenticated`"
-    return re.sub(r"\bauthenticated\b", lambda _: quote_ident(role), block)
 
 
 def create_role(conn: Conn, prefix: str) -> str:
@@ -65,12 +45,13 @@ def drop_role(conn: Conn, name: str) -> None:
 
 @pytest.fixture
 def api_role(conn: Conn) -> Iterator[str]:
-    """A NOLOGIN role (unique name: roles are cluster-wide) granted what README.md (Security) says."""
+    """A NOLOGIN role (unique name: roles are cluster-wide) granted what `migrate --grant-to` grants."""
     name = create_role(conn, "assetsync_api")
     try:
-        conn.execute(api_role_grants(name))
+        conn.execute("select assetsync.grant_to(%s)", (name,))
         yield name
     finally:
+        conn.execute("select assetsync.revoke_from(%s)", (name,))
         drop_role(conn, name)
 
 

@@ -149,6 +149,8 @@ begin
             )$purge$, v_pair.copies)
         using v_names;
     end if;
+    -- Functions created above got the database's default privileges: make every grant exact again.
+    perform assetsync.apply_privileges();
 end;
 $fn$;
 

@@ -42,7 +42,15 @@ def _db_dir(args: argparse.Namespace) -> Path:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     dsn = _resolve_dsn(args)
-    result = runner.migrate(dsn, _db_dir(args), dry_run=args.dry_run, echo=_out, on_notice=_err)
+    result = runner.migrate(
+        dsn,
+        _db_dir(args),
+        dry_run=args.dry_run,
+        grant_to=args.grant_to or (),
+        revoke_from=args.revoke_from or (),
+        echo=_out,
+        on_notice=_err,
+    )
     if result.dry_run:
         count = len(result.would_apply)
         _out(f"dry run: {count} file(s) would be applied; nothing was changed")
@@ -74,7 +82,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    sys.stdout.write(runner.bundle(_db_dir(args)))
+    sys.stdout.write(runner.bundle(_db_dir(args), grant_to=args.grant_to or (), revoke_from=args.revoke_from or ()))
     return 0
 
 
@@ -121,15 +129,24 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default: ./db if it exists, else the copy shipped in the package)")
         return p
 
-    migrate = with_db(sub.add_parser("migrate", help="apply pending migrations and changed repeatable files"))
+    def with_privileges(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--grant-to", action="append", metavar="ROLE", help="grant ROLE exactly the API privileges "
+                       "and keep them through every later migrate (repeatable; see docs/supabase.md)")
+        p.add_argument("--revoke-from", action="append", metavar="ROLE", help="revoke everything assetsync "
+                       "granted ROLE and forget it (repeatable)")
+        return p
+
+    migrate = with_privileges(
+        with_db(sub.add_parser("migrate", help="apply pending migrations and changed repeatable files"))
+    )
     migrate.add_argument("--dry-run", action="store_true", help="list what would be applied, change nothing")
     migrate.set_defaults(func=cmd_migrate)
     with_db(sub.add_parser("status", help="list applied, pending, changed and missing files")).set_defaults(
         func=cmd_status
     )
-    with_db(sub.add_parser("bundle", help="print one SQL script that builds the database"), dsn=False).set_defaults(
-        func=cmd_bundle
-    )
+    with_privileges(
+        with_db(sub.add_parser("bundle", help="print one SQL script that builds the database"), dsn=False)
+    ).set_defaults(func=cmd_bundle)
     with_db(sub.add_parser("demo", help="walk through the John Doe story on a fresh demo database")).set_defaults(
         func=cmd_demo
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from importlib import resources
@@ -400,32 +400,14 @@ def _refresh_exists(conn: psycopg.Connection[Any]) -> bool:
     return bool(row and row[0])
 
 
-def _refresh(conn: psycopg.Connection[Any], lines: list[str]) -> bool:
-    """Call asset_sync_refresh() when it exists; True when it was called."""
-    if not _refresh_exists(conn):
-        return False
-    start = time.monotonic()
-    try:
-        conn.execute("select public.asset_sync_refresh()")
-    except psycopg.Error as exc:
-        raise MigrationError(
-            f"{REFRESH_FUNCTION} failed: {_one_line(exc.diag.message_primary or str(exc))}"
-            f"; no repeatable file of this run was applied"
-        ) from exc
-    lines.append(f"called {REFRESH_FUNCTION} ({_ms_since(start)} ms)")
-    return True
-
-
-def _apply_repeatables(conn: psycopg.Connection[Any], files: list[SqlFile], echo: Echo) -> tuple[list[Applied], bool]:
-    """Changed repeatables then the refresh, in one transaction."""
+def _apply_repeatables(
+    conn: psycopg.Connection[Any], files: list[SqlFile], echo: Echo, privileges: Sequence[tuple[str, str]] = ()
+) -> tuple[list[Applied], bool]:
+    """Changed repeatables, the refresh, then the --grant-to/--revoke-from calls, in one transaction."""
     applied: list[Applied] = []
     lines: list[str] = []
     with conn.transaction():
-        # The functions, then the refresh that generates the trigger functions, then the triggers.
-        refreshed = False
         for file in files:
-            if file.kind == "trigger" and not refreshed:
-                refreshed = _refresh(conn, lines)
             text = file.text
             start = time.monotonic()
             try:
@@ -438,11 +420,58 @@ def _apply_repeatables(conn: psycopg.Connection[Any], files: list[SqlFile], echo
             conn.execute(_HISTORY_INSERT, (file.name, file.kind, None, file.checksum, duration))
             applied.append(Applied(file.name, file.kind, duration))
             lines.append(f"applied {file.name} ({duration} ms)")
-        if not refreshed:
-            refreshed = _refresh(conn, lines)
+        refreshed = _refresh_exists(conn)
+        if refreshed:
+            start = time.monotonic()
+            try:
+                conn.execute("select public.asset_sync_refresh()")
+            except psycopg.Error as exc:
+                raise MigrationError(
+                    f"{REFRESH_FUNCTION} failed: {_one_line(exc.diag.message_primary or str(exc))}"
+                    f"; no repeatable file of this run was applied"
+                ) from exc
+            lines.append(f"called {REFRESH_FUNCTION} ({_ms_since(start)} ms)")
+        lines.extend(_apply_privilege_calls(conn, privileges))
     for line in lines:  # only once the transaction has committed
         echo(line)
     return applied, refreshed
+
+
+# -- API role privileges (--grant-to / --revoke-from) -----------------------------------------
+
+
+def privilege_calls(grant_to: Sequence[str] = (), revoke_from: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(function, role) pairs: assetsync.grant_to / assetsync.revoke_from, in the order they run."""
+    revokes = [("assetsync.revoke_from", role) for role in revoke_from]
+    return revokes + [("assetsync.grant_to", role) for role in grant_to]
+
+
+def _check_roles(conn: psycopg.Connection[Any], privileges: Sequence[tuple[str, str]]) -> None:
+    """Refuse, before anything is applied, a role that does not exist (a revoked one may be only recorded)."""
+    recorded: set[str] = set()
+    if conn.execute("select to_regclass('assetsync.api_grantees') is not null").fetchone() == (True,):
+        recorded = {str(r[0]) for r in conn.execute("select role_name from assetsync.api_grantees")}
+    for function, role in privileges:
+        row = conn.execute("select exists (select from pg_catalog.pg_roles where rolname = %s)", (role,)).fetchone()
+        if row != (True,) and not (function == "assetsync.revoke_from" and role in recorded):
+            raise MigrationError(
+                f"role {role!r} does not exist (SQLSTATE 42704); create it first or check the name; nothing was applied"
+            )
+
+
+def _apply_privilege_calls(conn: psycopg.Connection[Any], privileges: Sequence[tuple[str, str]]) -> list[str]:
+    lines: list[str] = []
+    for function, role in privileges:
+        try:
+            conn.execute(f"select {function}(%s)", (role,))
+        except psycopg.Error as exc:
+            raise MigrationError(
+                f"{function}({role!r}) failed: {_one_line(exc.diag.message_primary or str(exc))} "
+                f"(SQLSTATE {exc.sqlstate}); no repeatable file of this run was applied"
+            ) from exc
+        verb = "granted the API privileges to" if function.endswith("grant_to") else "revoked every privilege from"
+        lines.append(f"{verb} {role}")
+    return lines
 
 
 def migrate(
@@ -450,12 +479,16 @@ def migrate(
     db_dir: Path,
     *,
     dry_run: bool = False,
+    grant_to: Sequence[str] = (),
+    revoke_from: Sequence[str] = (),
     echo: Echo = _ignore,
     on_notice: Echo = _ignore,
 ) -> MigrateResult:
     """Apply what is pending in db_dir to the database at dsn; raise MigrationError on refusal or failure.
 
-    echo receives one line per file applied; on_notice each server NOTICE/WARNING.
+    echo receives one line per file applied; on_notice each server NOTICE/WARNING. grant_to and
+    revoke_from name API roles to record or forget (assetsync.grant_to / revoke_from), in the same
+    transaction as the repeatables and the refresh.
     """
     start = time.monotonic()
     project = load_project(db_dir)
@@ -471,6 +504,8 @@ def migrate(
             return result
         conn.execute("select pg_advisory_lock(%s)", (LOCK_KEY,))
         try:
+            privileges = privilege_calls(grant_to, revoke_from)
+            _check_roles(conn, privileges)
             with conn.transaction():
                 exists = conn.execute("select to_regclass('assetsync.migration_history') is not null").fetchone()
                 if not exists or not exists[0]:
@@ -480,7 +515,7 @@ def migrate(
                 duration = _apply_migration(conn, file)
                 result.applied.append(Applied(file.name, file.kind, duration))
                 echo(f"applied {file.name} ({duration} ms)")
-            applied, result.refreshed = _apply_repeatables(conn, plan.repeatables, echo)
+            applied, result.refreshed = _apply_repeatables(conn, plan.repeatables, echo, privileges)
             result.applied.extend(applied)
         finally:
             if not conn.closed and not conn.broken:
@@ -578,8 +613,47 @@ def _terminated(text: str) -> str:
     return text.rstrip("\n") + "\n;\n"
 
 
-def bundle(db_dir: Path) -> str:
+def _bundle_role_checks(privileges: Sequence[tuple[str, str]]) -> str:
+    """SQL that stops the script, before it changes anything, when a role of --grant-to/--revoke-from is missing
+    (a role to revoke from may be one that is only recorded)."""
+    checks = []
+    for function, role in privileges:
+        recorded = (
+            "        if to_regclass('assetsync.api_grantees') is not null then\n"
+            "            execute 'select exists (select from assetsync.api_grantees where role_name = $1)'\n"
+            f"                into v_recorded using {_literal(role)};\n"
+            "        end if;\n"
+            if function.endswith("revoke_from")
+            else ""
+        )
+        checks.append(
+            "    v_recorded := false;\n"
+            f"    if to_regrole({_literal(_quote_ident(role))}) is null then\n{recorded}"
+            "        if not v_recorded then\n"
+            f"            raise exception using errcode = '42704',\n"
+            f"                message = {_literal(f'role {role} does not exist')},\n"
+            "                hint = 'Create it first or check the name; nothing was applied.';\n"
+            "        end if;\n"
+            "    end if;\n"
+        )
+    if not checks:
+        return ""
+    return (
+        "\ndo $assetsync_roles$\ndeclare\n    v_recorded boolean;\nbegin\n"
+        + "".join(checks)
+        + "end\n$assetsync_roles$;\n"
+    )
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def bundle(db_dir: Path, grant_to: Sequence[str] = (), revoke_from: Sequence[str] = ()) -> str:
     """One SQL script that builds the database of db_dir from empty and records the same history.
+
+    grant_to / revoke_from: API roles the script records or forgets (assetsync.grant_to / revoke_from)
+    after the refresh, in the same transaction; a missing role stops it before it changes anything.
 
     Apply it with `psql -v ON_ERROR_STOP=1 -f bundle.sql` or paste it into an SQL editor; it uses
     no psql meta-command. A later `assetsync migrate` on that database applies nothing.
@@ -589,6 +663,7 @@ def bundle(db_dir: Path) -> str:
         "-- Generated by `assetsync bundle`: the whole assetsync schema in one script.\n"
         "-- Apply to an empty database: psql -v ON_ERROR_STOP=1 -f this.sql (or paste into an SQL editor).\n"
         "-- It records the same history as `assetsync migrate`, which then finds nothing to apply.\n",
+        _bundle_role_checks(privilege_calls(grant_to, revoke_from)),
         "begin;\n" + BOOTSTRAP_SQL + "commit;\n",
     ]
     for file in project.migrations:
@@ -598,15 +673,8 @@ def bundle(db_dir: Path) -> str:
             parts.append(header + body)
         else:
             parts.append(header + "begin;\n" + body + "commit;\n")
-    functions = "".join(
-        f"\n-- {f.name}\n" + _terminated(f.text) + _history_insert_sql(f)
-        for f in project.repeatables
-        if f.kind == "function"
-    )
-    triggers = "".join(
-        f"\n-- {f.name}\n" + _terminated(f.text) + _history_insert_sql(f)
-        for f in project.repeatables
-        if f.kind == "trigger"
+    repeatables = "".join(
+        f"\n-- {f.name}\n" + _terminated(f.text) + _history_insert_sql(f) for f in project.repeatables
     )
     refresh = (
         "\n-- bring tracking and sync up to date with the tables' columns\n"
@@ -618,7 +686,10 @@ def bundle(db_dir: Path) -> str:
         "end\n"
         "$assetsync_refresh$;\n"
     )
-    parts.append("\nbegin;\n" + functions + refresh + triggers + "commit;\n")
+    grants = "".join(
+        f"select {function}({_literal(role)});\n" for function, role in privilege_calls(grant_to, revoke_from)
+    )
+    parts.append("\nbegin;\n" + repeatables + refresh + grants + "commit;\n")
     return "".join(parts)
 
 
