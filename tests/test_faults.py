@@ -485,7 +485,12 @@ def test_cli_reports_a_server_stopped_while_migrate_waits_for_another_runner(
         process = start_cli(tmp_path, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
         try:
             backend = runner_backend(holder)
-            wait_until_blocked(holder, backend, holder.info.backend_pid, "advisory")
+            # The runner polls pg_try_advisory_lock() (waiting without a snapshot): wait until it has tried.
+            poll_until(
+                lambda: bool(scalar(holder, "select query like '%%pg_try_advisory_lock%%' from pg_stat_activity "
+                                    "where pid = %s", [backend])),
+                "the runner is waiting for its lock",
+            )
             private_db.server.stop()
             _stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_SECONDS)
         finally:
