@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint migrate status bench soak clean clean-data venv
+.PHONY: demo test lint migrate status bench soak golden clean clean-data venv
 
 # Development targets run the SQL of this checkout (--db-dir db); an installed assetsync runs the SQL it ships.
 DB_DIR := --db-dir db
@@ -20,6 +20,10 @@ lint: $(STAMP)
 	$(BIN)/sqlfluff lint db src/assetsync
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy --strict src
+
+# Rewrites tests/generated_functions.sql from what asset_sync_refresh() generates now; commit the diff.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_generated_code.py
 
 migrate: $(STAMP)
 	$(BIN)/assetsync migrate $(DB_DIR)

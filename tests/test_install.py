@@ -190,30 +190,36 @@ def test_migrate_asks_postgrest_to_reload_only_when_it_changed_something(db_url:
 
 
 def test_bundle_applied_twice_and_over_an_older_bundle(tmp_path: Path, empty_db_url: str, pg_server: PgServer) -> None:
-    older_dir = tmp_path / "older"
-    shutil.copytree(REPO_DB_DIR, older_dir)
-    last = sorted((older_dir / "migrations").glob("*.sql"))[-1]
-    last.unlink()
-    older, current = tmp_path / "older.sql", tmp_path / "current.sql"
-    older.write_text(bundle.bundle(load_project(older_dir)))
-    current.write_text(cli("bundle", "--db-dir", str(REPO_DB_DIR)).stdout)
-    assert current.read_text().splitlines()[0] == (
-        f"-- assetsync {metadata.version('assetsync')} bundle; last migration: {last.name}"
+    # The newer assetsync: one more migration and one changed repeatable file than the repository's.
+    newer_dir = tmp_path / "newer"
+    shutil.copytree(REPO_DB_DIR, newer_dir)
+    (newer_dir / "migrations" / "900_extra.sql").write_text("create table public.extra (id int);\n")
+    changed = sorted((newer_dir / "functions").glob("*.sql"))[0]
+    changed.write_text(changed.read_text() + "\n-- a newer release\n")
+    older, newer = tmp_path / "older.sql", tmp_path / "newer.sql"
+    older.write_text(cli("bundle", "--db-dir", str(REPO_DB_DIR)).stdout)
+    newer.write_text(cli("bundle", "--db-dir", str(newer_dir)).stdout)
+    assert newer.read_text().splitlines()[0] == (
+        f"-- assetsync {metadata.version('assetsync')} bundle; last migration: 900_extra.sql"
     )
     assert psql(pg_server, empty_db_url, older).returncode == 0
     before = rows(empty_db_url, HISTORY)
-    upgraded = psql(pg_server, empty_db_url, current)
+    upgraded = psql(pg_server, empty_db_url, newer)
     assert upgraded.returncode == 0, upgraded.stderr
     after = rows(empty_db_url, HISTORY)
     assert after[: len(before)] == before
-    assert [f for f, _ in after[len(before):]] == [f"migrations/{last.name}"]
+    assert [f for f, _ in after[len(before):]] == ["migrations/900_extra.sql", f"functions/{changed.name}"]
     for stop_on_error in (True, False):
-        again = psql(pg_server, empty_db_url, current, stop_on_error)
+        again = psql(pg_server, empty_db_url, newer, stop_on_error)
         assert again.returncode == 0 and "ERROR" not in again.stderr, again.stderr
         assert rows(empty_db_url, HISTORY) == after
-    migrated = cli("migrate", "--dsn", empty_db_url, "--db-dir", str(REPO_DB_DIR))
+    migrated = cli("migrate", "--dsn", empty_db_url, "--db-dir", str(newer_dir))
     assert "nothing to apply" in migrated.stdout, migrated.stdout + migrated.stderr
-    assert cli("status", "--dsn", empty_db_url, "--db-dir", str(REPO_DB_DIR)).returncode == 0
+    assert cli("status", "--dsn", empty_db_url, "--db-dir", str(newer_dir)).returncode == 0
+    # The older bundle over the newer database: it refuses and changes nothing.
+    downgrade = psql(pg_server, empty_db_url, older, stop_on_error=False)
+    assert "900_extra.sql: the database has this migration and this bundle does not" in downgrade.stderr
+    assert rows(empty_db_url, HISTORY) == after
 
 
 def test_bundle_refuses_a_migration_that_differs_and_changes_nothing(

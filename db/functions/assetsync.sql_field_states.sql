@@ -4,7 +4,7 @@
 -- pa (project asset), g (global asset) and b (base: the snapshot at pa.global_version as a row).
 -- Comparisons are typed; l, g and b are the values as jsonb for reports and conflict entries.
 
-create or replace function assetsync.sql_field_states(p_fields text[], p_modes text[])
+create or replace function assetsync.sql_field_states(p_fields assetsync.synced_field[])
 returns text
 language plpgsql
 immutable
@@ -19,19 +19,19 @@ begin
             pg_catalog.format(
                 E'(%L::text, %s, %L = any(pa.overridden_fields), not (%s), not (%s),\n'
                 '             pg_catalog.to_jsonb(pa.%I), pg_catalog.to_jsonb(g.%I), pg_catalog.to_jsonb(b.%I))',
-                u.field,
+                u.name,
                 u.n,
-                u.field,
-                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.field), pg_catalog.format('g.%I', u.field), u.mode),
-                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.field), pg_catalog.format('b.%I', u.field), u.mode),
-                u.field,
-                u.field,
-                u.field
+                u.name,
+                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), pg_catalog.format('b.%I', u.name), u.comparison),
+                u.name,
+                u.name,
+                u.name
             ),
             E',\n            ' order by u.n
         )
     into v_rows
-    from unnest(p_fields, p_modes) with ordinality as u (field, mode, n);
+    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     -- With no synced field at all, an empty set of the same shape.
     return coalesce(
@@ -42,6 +42,6 @@ begin
 end;
 $fn$;
 
-comment on function assetsync.sql_field_states(text[], text[]) is
+comment on function assetsync.sql_field_states(assetsync.synced_field[]) is
 'Code generation helper: the per-field three-way comparison (local/global/base) shared by the generated '
 'sync and diff functions.';

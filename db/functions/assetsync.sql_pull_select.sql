@@ -4,7 +4,7 @@
 -- assetsync.pull_global() (every copy of one global, a count). Plain per-field CASE expressions, no
 -- per-row aggregation; the base snapshot is read and typed only for rows that override something.
 
-create or replace function assetsync.sql_pull_select(p_fields text[], p_modes text[], p_where text)
+create or replace function assetsync.sql_pull_select(p_fields assetsync.synced_field[], p_where text)
 returns text
 language plpgsql
 immutable
@@ -23,31 +23,31 @@ begin
         pg_catalog.string_agg(
             pg_catalog.format(
                 '            case when %L = any(pa.overridden_fields) then pa.%I else g.%I end as f%s,',
-                u.field, u.field, u.field, u.n
+                u.name, u.name, u.name, u.n
             ),
             E'\n' order by u.n
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
                 'case when not (%L = any(pa.overridden_fields)) and %s then %L end',
-                u.field,
-                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.field), pg_catalog.format('g.%I', u.field), u.mode),
-                u.field
+                u.name,
+                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                u.name
             ),
             E',\n                ' order by u.n
         ),
         pg_catalog.string_agg(
-            pg_catalog.format('case when %L = any(pa.overridden_fields) then %L end', u.field, u.field),
+            pg_catalog.format('case when %L = any(pa.overridden_fields) then %L end', u.name, u.name),
             E',\n                ' order by u.n
         ),
         -- A conflict: overridden, the global changed since base, and the global differs from local.
         pg_catalog.string_agg(
             pg_catalog.format(
                 'case when %L = any(pa.overridden_fields) and %s and %s then %L end',
-                u.field,
-                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.field), pg_catalog.format('b.%I', u.field), u.mode),
-                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.field), pg_catalog.format('g.%I', u.field), u.mode),
-                u.field
+                u.name,
+                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), pg_catalog.format('b.%I', u.name), u.comparison),
+                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                u.name
             ),
             E',\n                    ' order by u.n
         ),
@@ -55,9 +55,9 @@ begin
         pg_catalog.string_agg(
             pg_catalog.format(
                 'case when not (%L = any(pa.overridden_fields)) or not (%s) then %L end',
-                u.field,
-                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.field), pg_catalog.format('g.%I', u.field), u.mode),
-                u.field
+                u.name,
+                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                u.name
             ),
             E',\n                    ' order by u.n
         ),
@@ -70,15 +70,15 @@ begin
                 '                        ''detected_at'', pg_catalog.now()\n'
                 '                    )\n'
                 '                ) end, ''{}'')',
-                u.field,
-                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.field), pg_catalog.format('b.%I', u.field), u.mode),
-                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.field), pg_catalog.format('g.%I', u.field), u.mode),
-                u.field, u.field, u.field, u.field
+                u.name,
+                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), pg_catalog.format('b.%I', u.name), u.comparison),
+                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                u.name, u.name, u.name, u.name
             ),
             E'\n                || ' order by u.n
         )
     into v_new_values, v_updated, v_kept, v_conflicts, v_dropped, v_written
-    from unnest(p_fields, p_modes) with ordinality as u (field, mode, n);
+    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     return pg_catalog.format(
         $tpl$
@@ -129,6 +129,6 @@ $tpl$,
 end;
 $fn$;
 
-comment on function assetsync.sql_pull_select(text[], text[], text) is
+comment on function assetsync.sql_pull_select(assetsync.synced_field[], text) is
 'Code generation helper: the SELECT computing a sync''s new values, field lists and sync_conflicts for the '
 'project assets matching p_where; shared by the generated assetsync.pull() and assetsync.pull_global().';

@@ -1,10 +1,10 @@
 -- The synced fields, read from the catalogue: the columns that public.global_assets and
 -- public.project_assets share (same name, same type), minus the bookkeeping columns, in the column
--- order of project_assets. Only asset_sync_refresh() calls it; everything else uses the list it baked
--- into assetsync.synced_fields().
+-- order of project_assets, each with what the generators need to know of it. Only asset_sync_refresh()
+-- calls it; everything else uses the list it baked into assetsync.synced_fields().
 
 create or replace function assetsync.synced_field_catalog(p_warn boolean default false)
-returns table (field text, compare_as text)
+returns setof assetsync.synced_field
 language plpgsql
 stable
 security invoker
@@ -12,7 +12,8 @@ set search_path = pg_catalog, pg_temp
 as $fn$
 declare
     v_col record;
-    v_compare_as text;
+    v_base_type oid;
+    v_base_typmod integer;
 begin
     for v_col in
         select
@@ -56,16 +57,27 @@ begin
             end if;
             continue;
         end if;
-        v_compare_as := assetsync.comparison_mode(v_col.project_type);
-        field := v_col.name;
-        compare_as := v_compare_as;
-        return next;
+        -- The type under its domains, with the typmod of the innermost domain that sets one.
+        v_base_type := v_col.project_type;
+        v_base_typmod := v_col.project_typmod;
+        while (select t.typtype = 'd' from pg_catalog.pg_type as t where t.oid = v_base_type) loop
+            select t.typbasetype, case when v_base_typmod >= 0 then v_base_typmod else t.typtypmod end
+            into v_base_type, v_base_typmod
+            from pg_catalog.pg_type as t
+            where t.oid = v_base_type;
+        end loop;
+        return next row(
+            v_col.name,
+            assetsync.comparison_mode(v_col.project_type),
+            pg_catalog.format_type(v_col.project_type, v_col.project_typmod),
+            pg_catalog.format_type(v_base_type, v_base_typmod)
+        )::assetsync.synced_field;
     end loop;
 end;
 $fn$;
 
 comment on function assetsync.synced_field_catalog(boolean) is
 'The synced fields as the catalogue has them now (shared columns of global_assets and project_assets with '
-'the same type, minus bookkeeping and generated columns), in project_assets column order, with how each is '
-'compared (compare_as: '''' as is, ''jsonb'' for json, ''text'' for types without equality). With p_warn, '
-'raises a WARNING for each same-name column that is not synced and why. Used by asset_sync_refresh().';
+'the same type, minus bookkeeping and generated columns), in project_assets column order, as '
+'assetsync.synced_field values (name, comparison, type, base type). With p_warn, raises a WARNING for each '
+'same-name column that is not synced and why. Used by asset_sync_refresh().';

@@ -2,10 +2,11 @@
 --
 -- Why generated: the synced fields are whatever columns global_assets and project_assets share, so the
 -- code must follow the catalogue; but a row trigger that reads the catalogue or diffs to_jsonb(OLD) and
--- to_jsonb(NEW) costs several times a plain one. So the catalogue is read here, once, and plain PL/pgSQL
--- is emitted with the field names baked in (always through format('%I')). Re-running it is harmless:
--- a function is replaced only when its generated source differs from the one installed, and stale field
--- names are purged from project_assets only when the field list itself changed.
+-- to_jsonb(NEW) costs several times a plain one. So the catalogue is read here, once, and each generator
+-- (assetsync.generate_*, always quoting through format('%I')) returns the complete DDL of one function
+-- with the field names baked in. Re-running it is harmless: a function is re-created only when its DDL
+-- changed (assetsync.generated_code records the last one), and stale field names are purged from
+-- project_assets only when the field list itself changed.
 
 create or replace function public.asset_sync_refresh()
 returns void
@@ -16,237 +17,76 @@ set search_path = pg_catalog, pg_temp
 set "assetsync.writer" = 'library'
 as $fn$
 declare
-    v_fields text[];
-    v_modes text[];
-    v_old_fields text[];
-    v_body text;
+    v_fields assetsync.synced_field[];
+    v_names text[];
+    v_old_names text[];
+    v_generator text;
+    v_made assetsync.generated_function;
+    v_last assetsync.generated_code;
 begin
-    select
-        coalesce(pg_catalog.array_agg(c.field order by c.n), '{}'),
-        coalesce(pg_catalog.array_agg(c.compare_as order by c.n), '{}')
-    into v_fields, v_modes
-    from assetsync.synced_field_catalog(true) with ordinality as c (field, compare_as, n);
+    -- One refresh at a time: a second caller waits here, then sees what the first one installed (each
+    -- statement below takes a new snapshot) and has nothing left to replace.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('assetsync.asset_sync_refresh'));
 
+    v_fields := array(select f from assetsync.synced_field_catalog(true) as f);
+    v_names := array(select f.name from unnest(v_fields) with ordinality as f (name, c, t, b, n) order by f.n);
     if pg_catalog.to_regprocedure('assetsync.synced_fields()') is not null then
-        execute 'select assetsync.synced_fields()' into v_old_fields;
+        execute 'select assetsync.synced_fields()' into v_old_names;
     end if;
 
-    -- Each generated function: its header is fixed here, its body comes from its assetsync.source_* generator.
-    v_body := assetsync.source_synced_fields(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.synced_fields()') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.synced_fields()
-            returns text[]
-            language plpgsql
-            stable
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.synced_fields() is
-            'The synced fields, in project_assets column order, as of the last asset_sync_refresh(). Generated.';
-    end if;
-
-    v_body := assetsync.source_tg_project_assets__track(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.tg_project_assets__track()') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.tg_project_assets__track()
-            returns trigger
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.tg_project_assets__track() is
-            'Trigger function of project_assets_100_track (BEFORE INSERT OR UPDATE, per row): adds each synced '
-            'field a client UPDATE changes to overridden_fields; links a row whose global_asset_id is set or '
-            'changed (records global_version and last_synced_at, clears sync_conflicts, marks the fields that '
-            'differ from the global); detaches a row whose global_asset_id becomes NULL; rejects client writes '
-            'of global_version, last_synced_at and sync_conflicts (22023); checks overridden_fields (23514). '
-            'Writes by the library''s functions (SET assetsync.writer = ''library'') are not tracked. Generated.';
-    end if;
-
-    v_body := assetsync.source_tg_global_assets__version(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.tg_global_assets__version()') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.tg_global_assets__version()
-            returns trigger
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.tg_global_assets__version() is
-            'Trigger function of global_assets_100_version (BEFORE INSERT OR UPDATE, per row): version starts '
-            'at 1 and rises by exactly 1 when an UPDATE changes a synced field; a client write of version is '
-            'rejected (22023). Generated by asset_sync_refresh().';
-    end if;
-
-    v_body := assetsync.source_tg_global_assets__record_version(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.tg_global_assets__record_version()') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.tg_global_assets__record_version()
-            returns trigger
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.tg_global_assets__record_version() is
-            'Trigger function of global_assets_500_record_version_on_insert/_on_update (AFTER, per row): stores '
-            'the snapshot and changed fields of each new version in global_asset_versions. Generated.';
-    end if;
-
-    v_body := assetsync.source_pull(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.pull(uuid[])') is distinct from v_body then
-        -- A generic plan: the statement is planned once per session, not on every single sync.
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.pull(p_project_asset_ids uuid[])
-            returns setof jsonb
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            set plan_cache_mode = force_generic_plan
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.pull(uuid[]) is
-            'The override-aware three-way sync of the given project assets as one UPDATE; returns one report per '
-            'row. The caller must hold the row locks (see assetsync.lock_project_asset). Generated.';
-    end if;
-
-    v_body := assetsync.source_pull_one(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.pull_one(uuid)') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.pull_one(p_project_asset_id uuid)
-            returns jsonb
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            set plan_cache_mode = force_generic_plan
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.pull_one(uuid) is
-            'The override-aware three-way sync of one project asset as one UPDATE by primary key; returns its '
-            'report (sync_project_asset). The caller must hold the row lock. Generated.';
-    end if;
-
-    v_body := assetsync.source_pull_global(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.pull_global(uuid)') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.pull_global(p_global_asset_id uuid)
-            returns integer
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.pull_global(uuid) is
-            'The sync of every copy of one global asset as one UPDATE (the fan-out of sync_global_asset); '
-            'returns how many copies it visited. The caller must hold the locks. Generated.';
-    end if;
-
-    v_body := assetsync.source_diff(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.diff(uuid)') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.diff(p_project_asset_id uuid)
-            returns table (
-                field text, local_value jsonb, global_value jsonb, base_value jsonb, overridden boolean, state text
-            )
-            language plpgsql
-            stable
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.diff(uuid) is
-            'Per-field preview of a sync of one project asset; see project_asset_diff(). Generated.';
-    end if;
-
-    v_body := assetsync.source_revert_fields(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.revert_fields(uuid, text[])') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.revert_fields(p_project_asset_id uuid, p_fields text[])
-            returns void
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.revert_fields(uuid, text[]) is
-            'Sets the named fields of a project asset to its global''s current values and drops them from '
-            'overridden_fields and sync_conflicts. Generated.';
-    end if;
-
-    v_body := assetsync.source_apply_snapshot(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.apply_snapshot(uuid, jsonb)') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.apply_snapshot(p_global_asset_id uuid, p_snapshot jsonb)
-            returns integer
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.apply_snapshot(uuid, jsonb) is
-            'Restores the synced fields present in a snapshot onto a global asset (no UPDATE when nothing changes); '
-            'returns its version afterwards. Generated.';
-    end if;
-
-    v_body := assetsync.source_clone(v_fields, v_modes);
-    if assetsync.installed_source('assetsync.clone(uuid, uuid)') is distinct from v_body then
-        execute pg_catalog.format(
-            $ddl$create or replace function assetsync.clone(p_global_asset_id uuid, p_project_id uuid)
-            returns uuid
-            language plpgsql
-            volatile
-            security invoker
-            set search_path = pg_catalog, pg_temp
-            as %L$ddl$,
-            v_body
-        );
-        comment on function assetsync.clone(uuid, uuid) is
-            'Inserts a copy of a global asset''s synced fields into a project, linked to it; returns the new id. '
-            'Generated.';
-    end if;
+    foreach v_generator in array array[
+        'assetsync.generate_synced_fields',
+        'assetsync.generate_tg_project_assets__track',
+        'assetsync.generate_tg_global_assets__version',
+        'assetsync.generate_tg_global_assets__record_version',
+        'assetsync.generate_pull',
+        'assetsync.generate_pull_one',
+        'assetsync.generate_pull_global',
+        'assetsync.generate_diff',
+        'assetsync.generate_revert_fields',
+        'assetsync.generate_apply_snapshot',
+        'assetsync.generate_clone'
+    ] loop
+        execute pg_catalog.format('select * from %s($1)', v_generator::regproc) using v_fields into v_made;
+        select c.* into v_last from assetsync.generated_code as c where c.generator = v_generator;
+        if v_last.ddl is distinct from v_made.ddl
+            or v_last.body is distinct from assetsync.installed_body(v_made.signature) then
+            -- A generator whose function changed its signature leaves no old overload behind.
+            if v_last.signature <> v_made.signature and pg_catalog.to_regprocedure(v_last.signature) is not null then
+                execute pg_catalog.format('drop function %s', pg_catalog.to_regprocedure(v_last.signature));
+            end if;
+            execute v_made.ddl;
+            insert into assetsync.generated_code as c (generator, signature, ddl, body)
+            values (v_generator, v_made.signature, v_made.ddl, assetsync.installed_body(v_made.signature))
+            on conflict (generator) do update
+                set
+                    signature = excluded.signature,
+                    ddl = excluded.ddl,
+                    body = excluded.body,
+                    generated_at = pg_catalog.now();
+        end if;
+    end loop;
 
     -- A synced column was dropped (or is no longer synced): forget its name everywhere.
-    if v_old_fields is distinct from v_fields then
+    if v_old_names is distinct from v_names then
         update public.project_assets as pa
         set
             overridden_fields = array(
                 select o.field_name
                 from unnest(pa.overridden_fields) with ordinality as o (field_name, position)
-                where o.field_name = any(v_fields)
+                where o.field_name = any(v_names)
                 order by o.position
             ),
             sync_conflicts = (
                 select coalesce(pg_catalog.jsonb_object_agg(c.key, c.value), '{}')
                 from pg_catalog.jsonb_each(pa.sync_conflicts) as c
-                where c.key = any(v_fields)
+                where c.key = any(v_names)
             )
         where
-            not (pa.overridden_fields <@ v_fields)
+            not (pa.overridden_fields <@ v_names)
             or exists (
                 select from pg_catalog.jsonb_object_keys(pa.sync_conflicts) as k (key)
-                where k.key <> all(v_fields)
+                where k.key <> all(v_names)
             );
     end if;
 end;
@@ -256,8 +96,10 @@ comment on function public.asset_sync_refresh() is
 'Brings tracking, versioning and sync up to date with the tables'' current columns: a column added to both '
 'global_assets and project_assets with the same type becomes a synced field; one with differing types is '
 'reported with a WARNING and not synced; a dropped synced column''s name is removed from every '
-'overridden_fields and sync_conflicts. Regenerates only the functions whose source changed: a no-op when '
-'nothing did. Called by "assetsync migrate" after every run; harmless to call at any time.';
+'overridden_fields and sync_conflicts; a synced column whose type changed gets code generated for its new '
+'type. Re-creates only the generated functions whose DDL changed (see assetsync.generated_code): a no-op '
+'when nothing did. Concurrent calls wait for each other. Called by "assetsync migrate" after every run; '
+'harmless to call at any time.';
 
 -- Only the role that owns the tables (the migration runner) regenerates code.
 revoke execute on function public.asset_sync_refresh() from public;

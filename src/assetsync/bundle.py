@@ -155,15 +155,21 @@ def bundle(project: Project) -> str:
     latest = (
         "(select h.checksum from assetsync.migration_history as h where h.file = {} order by h.id desc limit 1)"
     )
-    parts.append("\n-- The repeatable files that changed, and the refresh, in one transaction.\nbegin;\n")
-    for file in project.repeatables:
-        condition = f"{latest.format(_literal(file.name))} is distinct from {_literal(file.checksum)}"
-        parts.append(_guarded(file.name, condition, _run_and_record(file)))
-    parts.append(_guarded(
+    parts.append(
+        "\n-- The changed functions, the refresh (which generates the trigger functions), the changed triggers:"
+        "\n-- one transaction, in the order `assetsync migrate` applies them.\nbegin;\n"
+    )
+    refresh = _guarded(
         "bring tracking and sync up to date with the tables' columns",
         f"pg_catalog.to_regprocedure({_literal(REFRESH_FUNCTION)}) is not null",
         "perform public.asset_sync_refresh();",
-    ))
+    )
+    for kind in ("function", "trigger"):
+        for file in (f for f in project.repeatables if f.kind == kind):
+            condition = f"{latest.format(_literal(file.name))} is distinct from {_literal(file.checksum)}"
+            parts.append(_guarded(file.name, condition, _run_and_record(file)))
+        if kind == "function":
+            parts.append(refresh)
     parts.append("\ncommit;\n\nnotify pgrst, 'reload schema';\n")
     return "".join(parts)
 

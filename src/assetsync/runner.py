@@ -241,12 +241,32 @@ def _refresh_exists(conn: psycopg.Connection[Any]) -> bool:
     return bool(row and row[0])
 
 
+def _refresh(conn: psycopg.Connection[Any], lines: list[str]) -> bool:
+    """Call asset_sync_refresh() when it exists; True when it was called."""
+    if not _refresh_exists(conn):
+        return False
+    start = time.monotonic()
+    try:
+        conn.execute("select public.asset_sync_refresh()")
+    except psycopg.Error as exc:
+        raise MigrationError(
+            f"{REFRESH_FUNCTION} failed: {one_line(exc.diag.message_primary or str(exc))}"
+            f"; no repeatable file of this run was applied"
+        ) from exc
+    lines.append(f"called {REFRESH_FUNCTION} ({_ms_since(start)} ms)")
+    return True
+
+
 def _apply_repeatables(conn: psycopg.Connection[Any], files: list[SqlFile], echo: Echo) -> tuple[list[Applied], bool]:
-    """Changed repeatables then the refresh, in one transaction."""
+    """Changed functions, the refresh (which generates the trigger functions), changed triggers: one transaction."""
     applied: list[Applied] = []
     lines: list[str] = []
     with conn.transaction():
+        # The functions, then the refresh that generates the trigger functions, then the triggers.
+        refreshed = False
         for file in files:
+            if file.kind == "trigger" and not refreshed:
+                refreshed = _refresh(conn, lines)
             text = file.text
             start = time.monotonic()
             try:
@@ -259,17 +279,8 @@ def _apply_repeatables(conn: psycopg.Connection[Any], files: list[SqlFile], echo
             conn.execute(_HISTORY_INSERT, (file.name, file.kind, None, file.checksum, duration))
             applied.append(Applied(file.name, file.kind, duration))
             lines.append(f"applied {file.name} ({duration} ms)")
-        refreshed = _refresh_exists(conn)
-        if refreshed:
-            start = time.monotonic()
-            try:
-                conn.execute("select public.asset_sync_refresh()")
-            except psycopg.Error as exc:
-                raise MigrationError(
-                    f"{REFRESH_FUNCTION} failed: {one_line(exc.diag.message_primary or str(exc))}"
-                    f"; no repeatable file of this run was applied"
-                ) from exc
-            lines.append(f"called {REFRESH_FUNCTION} ({_ms_since(start)} ms)")
+        if not refreshed:
+            refreshed = _refresh(conn, lines)
     for line in lines:  # only once the transaction has committed
         echo(line)
     return applied, refreshed

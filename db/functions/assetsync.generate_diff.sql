@@ -1,15 +1,23 @@
--- Generates the body of assetsync.diff(): the per-field preview of an "Update from Global".
+-- Generates assetsync.diff(): the per-field preview of an "Update from Global".
 
-create or replace function assetsync.source_diff(p_fields text[], p_modes text[])
-returns text
+create or replace function assetsync.generate_diff(p_fields assetsync.synced_field[])
+returns assetsync.generated_function
 language plpgsql
 immutable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 begin
-    return pg_catalog.format(
-        $tpl$
+    return assetsync.generated_function_ddl(
+        'assetsync.generate_diff',
+        p_fields,
+        'assetsync.diff',
+        'p_project_asset_id uuid',
+        'uuid',
+        E'table (\n    field text, local_value jsonb, global_value jsonb, base_value jsonb, overridden boolean, state text\n)',
+        '{stable}',
+        pg_catalog.format(
+            $tpl$
 begin
     return query
     select
@@ -36,10 +44,12 @@ begin
     order by x.ord;
 end;
 $tpl$,
-        assetsync.sql_field_states(p_fields, p_modes)
+            assetsync.sql_field_states(p_fields)
+        ),
+        'Per-field preview of a sync of one project asset; see project_asset_diff(). Generated.'
     );
 end;
 $fn$;
 
-comment on function assetsync.source_diff(text[], text[]) is
-'Code generator for assetsync.diff(); called by asset_sync_refresh().';
+comment on function assetsync.generate_diff(assetsync.synced_field[]) is
+'Generator of assetsync.diff(); called by asset_sync_refresh().';

@@ -1,9 +1,9 @@
--- Generates the body of the tracking trigger of project_assets. A tracked UPDATE pays for few PL/pgSQL
+-- Generates the tracking trigger function of project_assets. A tracked UPDATE pays for few PL/pgSQL
 -- statements: one test for the rare paths (link, bookkeeping, a client-written override list), one for
 -- "a synced field changed and is not yet marked" (plain IS DISTINCT FROM per field), and the mark itself.
 
-create or replace function assetsync.source_tg_project_assets__track(p_fields text[], p_modes text[])
-returns text
+create or replace function assetsync.generate_tg_project_assets__track(p_fields assetsync.synced_field[])
+returns assetsync.generated_function
 language plpgsql
 immutable
 security invoker
@@ -20,30 +20,30 @@ begin
         pg_catalog.string_agg(
             pg_catalog.format(
                 '(%s and not (%L = any(new.overridden_fields)))',
-                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.field), pg_catalog.format('old.%I', u.field), u.mode),
-                u.field
+                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.name), pg_catalog.format('old.%I', u.name), u.comparison),
+                u.name
             ),
             E'\n            or ' order by u.n
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
                 E'                    case when %s and not (%L = any(new.overridden_fields)) then %L end',
-                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.field), pg_catalog.format('old.%I', u.field), u.mode),
-                u.field,
-                u.field
+                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.name), pg_catalog.format('old.%I', u.name), u.comparison),
+                u.name,
+                u.name
             ),
             E',\n' order by u.n
         ),
         pg_catalog.string_agg(
             pg_catalog.format(
                 E'        case when %s then %L end',
-                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.field), pg_catalog.format('v_global.%I', u.field), u.mode),
-                u.field
+                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.name), pg_catalog.format('v_global.%I', u.name), u.comparison),
+                u.name
             ),
             E',\n' order by u.n
         )
     into v_unmarked, v_marks, v_link_marks
-    from unnest(p_fields, p_modes) with ordinality as u (field, mode, n);
+    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
     -- Linking (INSERT with global_asset_id, or an UPDATE that sets or changes it) wins over tracking:
     -- the overridden fields are exactly those that differ from the global.
@@ -68,8 +68,16 @@ $link$,
         coalesce(v_link_marks, '        null')
     );
 
-    return pg_catalog.format(
-        $tpl$
+    return assetsync.generated_function_ddl(
+        'assetsync.generate_tg_project_assets__track',
+        p_fields,
+        'assetsync.tg_project_assets__track',
+        '',
+        '',
+        'trigger',
+        '{volatile}',
+        pg_catalog.format(
+            $tpl$
 declare
     v_global public.global_assets;
 begin
@@ -154,13 +162,20 @@ begin
 %4$s
 end;
 $tpl$,
-        coalesce(v_unmarked, 'false'),
-        coalesce(v_marks, '                    null'),
-        pg_catalog.replace(v_link, E'\n    ', E'\n                '),
-        v_link
+            coalesce(v_unmarked, 'false'),
+            coalesce(v_marks, '                    null'),
+            pg_catalog.replace(v_link, E'\n    ', E'\n                '),
+            v_link
+        ),
+        'Trigger function of project_assets_100_track (BEFORE INSERT OR UPDATE, per row): adds each synced '
+        'field a client UPDATE changes to overridden_fields; links a row whose global_asset_id is set or '
+        'changed (records global_version and last_synced_at, clears sync_conflicts, marks the fields that '
+        'differ from the global); detaches a row whose global_asset_id becomes NULL; rejects client writes '
+        'of global_version, last_synced_at and sync_conflicts (22023); checks overridden_fields (23514). '
+        'Writes by the library''s functions (SET assetsync.writer = ''library'') are not tracked. Generated.'
     );
 end;
 $fn$;
 
-comment on function assetsync.source_tg_project_assets__track(text[], text[]) is
-'Code generator for the trigger function assetsync.tg_project_assets__track(); called by asset_sync_refresh().';
+comment on function assetsync.generate_tg_project_assets__track(assetsync.synced_field[]) is
+'Generator of the trigger function assetsync.tg_project_assets__track(); called by asset_sync_refresh().';

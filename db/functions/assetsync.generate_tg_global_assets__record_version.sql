@@ -1,8 +1,10 @@
--- Generates the body of the trigger that stores each new version of a global asset in
+-- Generates the trigger function that stores each new version of a global asset in
 -- global_asset_versions: the snapshot and the changed field names, built from NEW and OLD directly.
 
-create or replace function assetsync.source_tg_global_assets__record_version(p_fields text[], p_modes text[])
-returns text
+create or replace function assetsync.generate_tg_global_assets__record_version(
+    p_fields assetsync.synced_field[]
+)
+returns assetsync.generated_function
 language plpgsql
 immutable
 security invoker
@@ -20,9 +22,9 @@ begin
             (u.n - 1) / 40 as chunk,
             pg_catalog.format(
                 'pg_catalog.jsonb_build_object(%s)',
-                pg_catalog.string_agg(pg_catalog.format('%L, new.%I', u.field, u.field), ', ' order by u.n)
+                pg_catalog.string_agg(pg_catalog.format('%L, new.%I', u.name, u.name), ', ' order by u.n)
             ) as part
-        from unnest(p_fields) with ordinality as u (field, n)
+        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
         group by (u.n - 1) / 40
     ) as c;
 
@@ -30,16 +32,24 @@ begin
         pg_catalog.string_agg(
             pg_catalog.format(
                 '            case when %s then %L end',
-                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.field), pg_catalog.format('old.%I', u.field), u.mode),
-                u.field
+                assetsync.sql_is_distinct(pg_catalog.format('new.%I', u.name), pg_catalog.format('old.%I', u.name), u.comparison),
+                u.name
             ),
             E',\n' order by u.n
         )
     into v_changed
-    from unnest(p_fields, p_modes) with ordinality as u (field, mode, n);
+    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
 
-    return pg_catalog.format(
-        $tpl$
+    return assetsync.generated_function_ddl(
+        'assetsync.generate_tg_global_assets__record_version',
+        p_fields,
+        'assetsync.tg_global_assets__record_version',
+        '',
+        '',
+        'trigger',
+        '{volatile}',
+        pg_catalog.format(
+            $tpl$
 begin
     if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_op not in ('INSERT', 'UPDATE') then
         raise exception using
@@ -64,13 +74,16 @@ begin
     return null;
 end;
 $tpl$,
-        v_snapshot,
-        p_fields,
-        coalesce(v_changed, '            null')
+            v_snapshot,
+            (select coalesce(pg_catalog.array_agg(f.name), '{}') from unnest(p_fields) as f),
+            coalesce(v_changed, '            null')
+        ),
+        'Trigger function of global_assets_500_record_version_on_insert/_on_update (AFTER, per row): stores '
+        'the snapshot and changed fields of each new version in global_asset_versions. Generated.'
     );
 end;
 $fn$;
 
-comment on function assetsync.source_tg_global_assets__record_version(text[], text[]) is
-'Code generator for the trigger function assetsync.tg_global_assets__record_version(); called by '
+comment on function assetsync.generate_tg_global_assets__record_version(assetsync.synced_field[]) is
+'Generator of the trigger function assetsync.tg_global_assets__record_version(); called by '
 'asset_sync_refresh().';
