@@ -11,6 +11,7 @@ repeatable files and the call to public.asset_sync_refresh() run together in one
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -206,11 +207,11 @@ def _apply_no_transaction(conn: psycopg.Connection[Any], file: SqlFile, text: st
                 f"{len(statements)} failed; {kept}"
             ) from exc
     # An index an earlier, failed CREATE INDEX CONCURRENTLY left invalid is skipped by IF NOT EXISTS.
-    lower = text.lower()
-    invalid = sorted(
-        name for name in _invalid_indexes(conn)
-        if name not in invalid_before or name.rsplit(".", 1)[-1].strip('"').lower() in lower
-    )
+    def named_in_file(index: str) -> bool:
+        bare = index.rsplit(".", 1)[-1].strip('"')
+        return re.search(rf"(?<![\w$]){re.escape(bare)}(?![\w$])", text, re.IGNORECASE) is not None
+
+    invalid = sorted(name for name in _invalid_indexes(conn) if name not in invalid_before or named_in_file(name))
     if invalid:
         raise MigrationError(
             f"{file.name}: leaves invalid index(es) {', '.join(invalid)} (an interrupted CREATE INDEX "
