@@ -123,9 +123,10 @@ def bundle(project: Project) -> str:
     """One idempotent SQL script that installs the project's schema, or upgrades an older one to it."""
     last = project.migrations[-1].path.name if project.migrations else "none"
     migrations = [{"file": f.name, "number": f.number, "checksum": f.checksum} for f in project.migrations]
+    migrations_json = "[\n" + ",\n".join(f"    {json.dumps(m)}" for m in migrations) + "\n]"  # one per line
     check = (
         _CHECK.replace("{refusal}", _REFUSAL)
-        .replace("{migrations}", _literal(json.dumps(migrations)) + "::jsonb")
+        .replace("{migrations}", _literal(migrations_json) + "::jsonb")
         .replace("{data_tables}", _literal(list(DATA_TABLES)) + "::text[]")
         .replace("{guard_block}", "do $assetsync$\nbegin\n" + _guard() + "end\n$assetsync$;")
     )
