@@ -109,7 +109,12 @@ def connect(dsn: str, on_notice: Echo = _ignore) -> Iterator[psycopg.Connection[
     except psycopg.Error as exc:
         raise MigrationError(f"cannot connect to the database: {mask(one_line(str(exc)), dsn)}") from exc
 
+    fatal: list[str] = []  # a FATAL that arrives between two queries (server shutdown) comes as a notice
+
     def handler(diag: psycopg.errors.Diagnostic) -> None:
+        if diag.severity_nonlocalized in ("FATAL", "PANIC"):
+            fatal.append(diag.message_primary or "")
+            return
         on_notice(f"{diag.severity or 'NOTICE'}: {diag.message_primary or ''}".strip())
 
     conn.add_notice_handler(handler)
@@ -120,8 +125,9 @@ def connect(dsn: str, on_notice: Echo = _ignore) -> Iterator[psycopg.Connection[
     try:
         yield conn
     except psycopg.OperationalError as exc:
+        reason = "; ".join([*fatal, one_line(str(exc))])
         raise MigrationError(
-            f"lost the connection to the database ({mask(one_line(str(exc)), dsn)}); every file reported as "
+            f"lost the connection to the database ({mask(reason, dsn)}); every file reported as "
             "applied before this stays applied, nothing else was recorded"
         ) from exc
     except psycopg.Error as exc:
