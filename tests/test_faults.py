@@ -436,7 +436,20 @@ def stop_the_server_while_migrate_waits(private_db: PrivateDb, db_dir: Path, loc
         process = start_cli(db_dir.parent, "migrate", "--dsn", private_db.url(), "--db-dir", str(db_dir))
         try:
             backend = runner_backend(holder)
-            wait_until_blocked(holder, backend, holder.info.backend_pid, "advisory")
+            if lock_key == LOCK_KEY:
+                # The runner polls pg_try_advisory_lock() (waiting without a snapshot): wait until it has tried.
+                poll_until(
+                    lambda: bool(
+                        scalar(
+                            holder,
+                            "select query like '%%pg_try_advisory_lock%%' from pg_stat_activity where pid = %s",
+                            [backend],
+                        )
+                    ),
+                    "the runner is waiting for its lock",
+                )
+            else:
+                wait_until_blocked(holder, backend, holder.info.backend_pid, "advisory")
             private_db.server.stop()
             stdout, stderr = process.communicate(timeout=CLI_TIMEOUT_SECONDS)
         finally:

@@ -13,7 +13,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from assetsync import runner
+from assetsync import bundle, runner
+from assetsync.files import load_project
 from assetsync.sqlsplit import split_statements
 from pg import REPO_DB_DIR, REPO_ROOT, PgServer, free_port
 
@@ -52,6 +53,19 @@ def history(url: str) -> list[tuple[str, str]]:
 
 def table_exists(url: str, name: str) -> bool:
     return bool(query(url, f"select to_regclass('{name}') is not null")[0][0])
+
+
+def wait_for_lock_pollers(holder: psycopg.Connection[Any], count: int) -> None:
+    """Return once `count` runners are seen trying the runner's lock (they poll pg_try_advisory_lock)."""
+    deadline = time.monotonic() + 30
+    seen = 0
+    while seen < count and time.monotonic() < deadline:
+        row = holder.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() "
+            "and application_name = 'assetsync' and query like '%%pg_try_advisory_lock%%'"
+        ).fetchone()
+        seen = int(row[0]) if row else 0
+    assert seen == count, f"{count} runners should be waiting for the advisory lock, saw {seen}"
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -352,21 +366,13 @@ def test_concurrent_runners_apply_each_file_exactly_once(tmp_path: Path, empty_d
             failures.append(exc)
 
     # Hold the runner's lock ourselves, start two runners, and release the lock only once
-    # both are seen waiting for it in pg_locks: they then race for real.
+    # both are seen trying to take it: they then race for real.
     with psycopg.connect(empty_db_url, autocommit=True) as holder:
         holder.execute("select pg_advisory_lock(%s)", (runner.LOCK_KEY,))
         threads = [threading.Thread(target=run) for _ in range(2)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 30
-        waiting = 0
-        while waiting < 2 and time.monotonic() < deadline:
-            row = holder.execute(
-                "select count(*) from pg_locks where locktype = 'advisory' and not granted "
-                "and database = (select oid from pg_database where datname = current_database())"
-            ).fetchone()
-            waiting = int(row[0]) if row else 0
-        assert waiting == 2, "both runners should be waiting for the advisory lock"
+        wait_for_lock_pollers(holder, 2)
         holder.execute("select pg_advisory_unlock(%s)", (runner.LOCK_KEY,))
     for thread in threads:
         thread.join(timeout=60)
@@ -374,6 +380,92 @@ def test_concurrent_runners_apply_each_file_exactly_once(tmp_path: Path, empty_d
     applied = sorted(f for result in results for f in result.files)
     assert applied == sorted(files)
     assert sorted(f for f, _ in history(empty_db_url)) == sorted(files)
+
+
+def test_concurrent_runs_complete_a_create_index_concurrently(tmp_path: Path, empty_db_url: str) -> None:
+    # The run waiting for the lock must hold no snapshot, or the other run's CREATE INDEX CONCURRENTLY waits
+    # for it while it waits for the lock: a deadlock (40P01) that used to leave the index invalid.
+    db_dir = make_db_dir(
+        tmp_path,
+        {
+            "migrations/001_table.sql": "create table public.big as select g as id from generate_series(1, 1000) g;",
+            "migrations/002_index.sql": (
+                "-- assetsync: no-transaction\n"
+                "create index concurrently if not exists big_id on public.big (id);\n"
+            ),
+        },
+    )
+    command = [sys.executable, "-m", "assetsync", "migrate", "--dsn", empty_db_url, "--db-dir", str(db_dir)]
+    with psycopg.connect(empty_db_url, autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(%s)", (runner.LOCK_KEY,))
+        runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in "ab"]
+        try:
+            wait_for_lock_pollers(holder, 2)
+            holder.execute("select pg_advisory_unlock(%s)", (runner.LOCK_KEY,))
+            outputs = [run.communicate(timeout=60) for run in runs]
+        finally:
+            for run in runs:
+                if run.poll() is None:
+                    run.kill()
+                    run.communicate()
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert query(empty_db_url, "select indisvalid from pg_index where indexrelid = 'public.big_id'::regclass") == [
+        (True,)
+    ]
+    assert [file for file, _ in history(empty_db_url)] == ["migrations/001_table.sql", "migrations/002_index.sql"]
+
+
+def test_a_no_transaction_migration_that_leaves_an_invalid_index_is_not_recorded(
+    tmp_path: Path, empty_db_url: str
+) -> None:
+    db_dir = make_db_dir(
+        tmp_path,
+        {
+            "migrations/001_table.sql": "create table public.dup (x int); insert into public.dup values (1), (1);",
+            "migrations/002_unique.sql": (
+                "-- assetsync: no-transaction\n"
+                "create unique index concurrently if not exists dup_x on public.dup (x);\n"
+            ),
+        },
+    )
+    with pytest.raises(runner.MigrationError, match=r"migrations/002_unique\.sql: .*SQLSTATE 23505"):
+        runner.migrate(empty_db_url, db_dir)
+    # The failed build left dup_x invalid; the second run's IF NOT EXISTS skips it: still not recorded.
+    with pytest.raises(runner.MigrationError, match=r"migrations/002_unique\.sql: leaves invalid index\(es\) dup_x"):
+        runner.migrate(empty_db_url, db_dir)
+    assert history(empty_db_url) == [("migrations/001_table.sql", "migration")]
+
+
+def test_a_utf8_byte_order_mark_is_ignored(tmp_path: Path, empty_db_url: str) -> None:
+    db_dir = make_db_dir(tmp_path, {})
+    bom = b"\xef\xbb\xbf"
+    (db_dir / "migrations/001_a.sql").write_bytes(bom + b"create table public.a (id int);\n")
+    (db_dir / "migrations/002_nt.sql").write_bytes(
+        bom + b"-- assetsync: no-transaction\ncreate index concurrently a_id on public.a (id);\n"
+    )
+    (db_dir / "functions/f.sql").write_bytes(
+        bom + b"create or replace function public.f() returns int language sql as 'select 1';\n"
+    )
+    assert runner.migrate(empty_db_url, db_dir).files == [
+        "migrations/001_a.sql", "migrations/002_nt.sql", "functions/f.sql"
+    ]
+    assert query(empty_db_url, "select public.f()") == [(1,)]
+    # The mark is not part of the checksum: saving the same file without it changes nothing.
+    (db_dir / "migrations/001_a.sql").write_bytes(b"create table public.a (id int);\n")
+    assert runner.status(empty_db_url, db_dir).ok
+    script = tmp_path / "bundle.sql"
+    script.write_text(bundle.bundle(load_project(db_dir)))
+    assert "\ufeff" not in script.read_text()
+
+
+def test_status_fails_when_an_applied_repeatable_file_is_gone(tmp_path: Path, empty_db_url: str) -> None:
+    db_dir = make_db_dir(tmp_path, {"migrations/001_a.sql": "select 1;", "functions/f.sql": "select 1;"})
+    runner.migrate(empty_db_url, db_dir)
+    (db_dir / "functions/f.sql").unlink()
+    result = run_cli("status", "--dsn", empty_db_url, "--db-dir", str(db_dir))
+    assert result.returncode == 1, result.stdout
+    assert "missing  functions/f.sql" in result.stdout
+    assert "1 applied, 0 pending, 0 changed, 1 missing: NOT up to date" in result.stdout
 
 
 # -- bundle ---------------------------------------------------------------------------------
@@ -405,7 +497,7 @@ def test_bundle_applied_with_psql_leaves_nothing_to_migrate(
         },
     )
     script = tmp_path / "bundle.sql"
-    script.write_text(runner.bundle(db_dir))
+    script.write_text(bundle.bundle(load_project(db_dir)))
     applied = _psql_file(pg_server, empty_db_url, script)
     assert applied.returncode == 0, applied.stderr
     assert query(empty_db_url, "select count(*) from public.refresh_log") == [(1,)]
@@ -418,7 +510,7 @@ def test_bundle_of_the_repo_db_dir_leaves_nothing_to_migrate(
     tmp_path: Path, empty_db_url: str, pg_server: PgServer
 ) -> None:
     script = tmp_path / "bundle.sql"
-    script.write_text(runner.bundle(REPO_DB_DIR))
+    script.write_text(bundle.bundle(load_project(REPO_DB_DIR)))
     applied = _psql_file(pg_server, empty_db_url, script)
     assert applied.returncode == 0, applied.stderr
     assert runner.migrate(empty_db_url, REPO_DB_DIR).applied == []
@@ -456,3 +548,4 @@ def test_wheel_ships_the_sql_as_assetsync_db(tmp_path: Path) -> None:
     assert expected <= names
     assert "assetsync/cli.py" in names
     assert "assetsync/runner.py" in names
+    assert {"assetsync/bootstrap.sql", "assetsync/uninstall.sql"} <= names, "the SQL the runner itself runs"

@@ -30,7 +30,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from conftest import REPO_DB_DIR, PgServer
+from pg import REPO_DB_DIR, PgServer
 
 Conn = psycopg.Connection[Any]
 

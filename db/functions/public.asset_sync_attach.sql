@@ -36,7 +36,7 @@ declare
     v_existing assetsync.attachment;
     v_pair assetsync.attachment;
     v_column record;
-    v_added text[] := '{}'::text[];
+    v_added jsonb := '[]';
     v_fields assetsync.synced_field[];
     v_snapshot record;
     v_differs text;
@@ -218,14 +218,14 @@ begin
     -- Everything checked: add what is missing. No table is rewritten: constant defaults only.
     if assetsync.column_type(p_library, 'version') is null then
         execute pg_catalog.format('alter table %s add column version integer not null default 1', p_library);
-        v_added := v_added || pg_catalog.format('%s.version', p_library);
+        v_added := v_added || pg_catalog.jsonb_build_object('table', p_library::text, 'column', 'version');
     end if;
     if v_link_type is null then
         execute pg_catalog.format(
             'alter table %s add column %I %s references %s (%I) on delete set null',
             p_copies, v_link, v_key_type, p_library, v_library_key
         );
-        v_added := v_added || pg_catalog.format('%s.%I', p_copies, v_link);
+        v_added := v_added || pg_catalog.jsonb_build_object('table', p_copies::text, 'column', v_link);
     elsif not exists (
         select
         from pg_catalog.pg_constraint as c
@@ -253,7 +253,7 @@ begin
         where assetsync.column_type(p_copies, b.col) is null
     loop
         execute pg_catalog.format('alter table %s add column %I %s', p_copies, v_column.col, v_column.ddl);
-        v_added := v_added || pg_catalog.format('%s.%I', p_copies, v_column.col);
+        v_added := v_added || pg_catalog.jsonb_build_object('table', p_copies::text, 'column', v_column.col);
     end loop;
     perform assetsync.add_attach_checks(p_copies, v_link);
 

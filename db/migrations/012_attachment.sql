@@ -23,7 +23,7 @@ create table assetsync.attachment (
     excluded_columns text[] not null default '{}',
     options jsonb not null default '{}',
     owns_tables boolean not null,
-    added_columns text[] not null default '{}',
+    added_columns jsonb not null default '[]',
     attached_at timestamptz not null default now()
 );
 
@@ -50,8 +50,8 @@ comment on column assetsync.attachment.owns_tables is
 'True for assetsync''s own tables (migrations 003-006), false for an app''s attached tables, which '
 '`assetsync uninstall` keeps.';
 comment on column assetsync.attachment.added_columns is
-'Columns asset_sync_attach() added to the app''s tables, as "table.column": `uninstall --drop-columns` drops '
-'them.';
+'Columns asset_sync_attach() added to the app''s tables, as [{"table": ..., "column": ...}]: '
+'`uninstall --drop-columns` drops them.';
 comment on column assetsync.attachment.attached_at is 'When the pair was attached.';
 
 create type assetsync.generator_input as (

@@ -1,6 +1,7 @@
 """The `assetsync` command: arguments, output and exit codes. Nothing imports this module.
 
-Exit codes: 0 success, 1 a refusal or failure (one line on stderr), 2 bad usage (argparse).
+Exit codes: 0 success, 1 a refusal or failure (one line on stderr; --debug re-raises instead), 2 bad usage.
+No output carries a password, except `assetsync db url`, whose job it is.
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from assetsync import demo, runner
-from assetsync.server import LocalServer, ServerError, embedded_bin_dir
+import psycopg
+
+from assetsync import __version__, bundle, demo, runner
+from assetsync.files import MigrationError, Project, load_project, shipped_db_dir
+from assetsync.plan import STATES
+from assetsync.redact import mask
+from assetsync.server import LocalServer, ServerError
 
 
 def _err(line: str) -> None:
@@ -24,27 +30,41 @@ def _out(line: str) -> None:
     print(line, flush=True)
 
 
+def _embedded_server() -> LocalServer:
+    server = LocalServer()
+    if not server.is_initialised():
+        _err(f"assetsync: creating the embedded PostgreSQL's data directory in {server.pgdata} "
+             "(ASSETSYNC_HOME moves it; `assetsync db stop`, then delete it, to remove it)")
+    return server
+
+
 def _resolve_dsn(args: argparse.Namespace) -> str:
-    """--dsn, else DATABASE_URL, else the embedded server (started or reused)."""
-    if getattr(args, "dsn", None):
+    """--dsn, else DATABASE_URL, else the embedded server (started or reused); empty is an error."""
+    if getattr(args, "dsn", None) is not None:
+        if not args.dsn.strip():
+            raise MigrationError("--dsn is empty (an unset variable?); give a PostgreSQL URL, or leave out --dsn")
         return str(args.dsn)
     env = os.environ.get("DATABASE_URL")
-    if env:
+    if env is not None:
+        if not env.strip():
+            raise MigrationError("DATABASE_URL is set but empty; give it a PostgreSQL URL, or unset it")
         return env
-    url = LocalServer().start()
-    _err(f"assetsync: using the embedded PostgreSQL at {url}")
+    url = _embedded_server().start()
+    _err(f"assetsync: using the embedded PostgreSQL at {mask(url)}")
     return url
 
 
-def _db_dir(args: argparse.Namespace) -> Path:
-    return Path(args.db_dir) if getattr(args, "db_dir", None) else runner.default_db_dir()
+def _project(args: argparse.Namespace) -> Project:
+    db_dir = Path(args.db_dir) if getattr(args, "db_dir", None) else shipped_db_dir()
+    return load_project(db_dir)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    project = _project(args)
     dsn = _resolve_dsn(args)
     result = runner.migrate(
         dsn,
-        _db_dir(args),
+        project.db_dir,
         dry_run=args.dry_run,
         grant_to=args.grant_to or (),
         revoke_from=args.revoke_from or (),
@@ -52,8 +72,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         on_notice=_err,
     )
     if result.dry_run:
-        count = len(result.would_apply)
-        _out(f"dry run: {count} file(s) would be applied; nothing was changed")
+        _out(f"dry run: {len(result.would_apply)} file(s) would be applied; nothing was changed")
         return 0
     migrations = sum(1 for a in result.applied if a.kind == "migration")
     repeatables = len(result.applied) - migrations
@@ -66,47 +85,73 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_status(result: runner.StatusResult) -> None:
+def cmd_status(args: argparse.Namespace) -> int:
+    project = _project(args)
+    result = runner.status(_resolve_dsn(args), project.db_dir)
     for entry in result.entries:
         note = f"  ({entry.note})" if entry.note else ""
         _out(f"{entry.state:<8} {entry.file}{note}")
-    counts = ", ".join(f"{result.count(s)} {s}" for s in ("applied", "pending", "changed", "missing"))
-    verdict = "up to date" if result.ok else "NOT up to date"
+    counts = ", ".join(f"{result.count(s)} {s}" for s in STATES)
+    if not result.installed:
+        verdict = "assetsync is not installed in this database (never migrated): run `assetsync migrate`"
+    else:
+        verdict = "up to date" if result.ok else "NOT up to date"
     _out(f"status: {counts}: {verdict}")
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    result = runner.status(_resolve_dsn(args), _db_dir(args))
-    _print_status(result)
     return 0 if result.ok else 1
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    sys.stdout.write(runner.bundle(_db_dir(args), grant_to=args.grant_to or (), revoke_from=args.revoke_from or ()))
+    project = _project(args)
+    if args.uninstall:
+        sys.stdout.write(bundle.uninstall(project, drop_data=args.drop_data, drop_columns=args.drop_columns))
+    else:
+        if args.drop_data or args.drop_columns:
+            raise MigrationError("--drop-data and --drop-columns go with --uninstall")
+        sys.stdout.write(bundle.bundle(project, grant_to=args.grant_to or (), revoke_from=args.revoke_from or ()))
+    return 0
+
+
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    script = bundle.uninstall(_project(args), drop_data=args.drop_data, drop_columns=args.drop_columns)
+    notices: list[str] = []  # "dropping …" lines, shown only once the transaction has committed
+    runner.run_script(_resolve_dsn(args), script, on_notice=notices.append)
+    for line in notices:
+        _err(line)
+    _out("uninstall: assetsync removed; `assetsync migrate` installs it again")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The John Doe story on a fresh demo database (re-running starts it over)."""
-    url = demo.recreate_database(_resolve_dsn(args))
-    result = runner.migrate(url, _db_dir(args), echo=lambda _line: None, on_notice=_err)
+    project = _project(args)
+    dsn = _resolve_dsn(args)
+    try:
+        url = demo.recreate_database(dsn)
+    except psycopg.Error as exc:
+        raise MigrationError(f"cannot connect to the database: {mask(runner.one_line(str(exc)), dsn)}") from exc
+    result = runner.migrate(url, project.db_dir, echo=lambda _line: None, on_notice=_err)
     _out(f"demo database {demo.DEMO_DATABASE}: {len(result.applied)} file(s) applied ({result.duration_ms} ms)")
     demo.run(url, sys.stdout, colour=sys.stdout.isatty())
-    psql = shutil.which("psql") or str(embedded_bin_dir() / "psql")
+    shown = mask(url)
+    psql = shutil.which("psql") or "psql"
     _out("")
-    _out(f"Connection string: {url}")
+    _out(f"Connection string: {shown}" + ("  (password masked; `assetsync db url` prints the embedded "
+                                          "server's)" if shown != url else ""))
     _out("Explore further:")
-    _out(f"  {psql} '{url}' -c '\\d+ project_assets'")
-    _out(f"  {psql} '{url}' -c 'select * from project_asset_sync_status'")
-    _out(f"  {psql} '{url}' -c 'select version, changed_fields, snapshot from global_asset_versions order by version'")
+    _out(f"  {psql} '{shown}' -c '\\d+ project_assets'")
+    _out(f"  {psql} '{shown}' -c 'select * from project_asset_sync_status'")
+    versions = "select version, changed_fields, snapshot from global_asset_versions order by version"
+    _out(f"  {psql} '{shown}' -c '{versions}'")
     return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    server = LocalServer()
     if args.action == "start":
-        _out(server.start())
-    elif args.action == "stop":
+        url = _embedded_server().start()
+        _out(f"{mask(url)}  (`assetsync db url` prints it with its password)")
+        return 0
+    server = LocalServer()
+    if args.action == "stop":
         _out("stopped" if server.stop() else f"no server running in {server.pgdata}")
     else:
         _out(server.url())
@@ -117,17 +162,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assetsync",
         description="Deploy and manage the assetsync PostgreSQL schema.",
-        epilog="Database: --dsn, else $DATABASE_URL, else an embedded PostgreSQL in ./.assetsync "
-        "($ASSETSYNC_HOME overrides).",
+        epilog="Database: --dsn, else $DATABASE_URL, else an embedded PostgreSQL (extra assetsync[embedded]) "
+        "in ./.assetsync ($ASSETSYNC_HOME overrides). SQL: the copy shipped in the package, or --db-dir.",
     )
+    parser.add_argument("--version", action="version", version=f"assetsync {__version__}")
+    parser.add_argument("--debug", action="store_true", help="on an error, show the traceback instead of one line")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_db(p: argparse.ArgumentParser, dsn: bool = True) -> argparse.ArgumentParser:
         if dsn:
             p.add_argument("--dsn", help="PostgreSQL URL (default: $DATABASE_URL, else the embedded server)")
-        p.add_argument("--db-dir", help="directory holding migrations/, functions/, triggers/ "
-                       "(default: ./db if it exists, else the copy shipped in the package)")
+        p.add_argument("--db-dir", help="a directory holding migrations/, functions/, triggers/ "
+                       "(default: the SQL shipped in the package; never ./db unless given)")
         return p
+
+    def with_uninstall_flags(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--drop-data", action="store_true",
+                       help="also drop the tables projects, global_assets, project_assets and their rows")
+        p.add_argument("--drop-columns", action="store_true",
+                       help="on tables attached with --attach: also drop the columns assetsync added to them")
 
     def with_privileges(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--grant-to", action="append", metavar="ROLE", help="grant ROLE exactly the API privileges "
@@ -144,27 +197,43 @@ def build_parser() -> argparse.ArgumentParser:
     with_db(sub.add_parser("status", help="list applied, pending, changed and missing files")).set_defaults(
         func=cmd_status
     )
-    with_privileges(
-        with_db(sub.add_parser("bundle", help="print one SQL script that builds the database"), dsn=False)
-    ).set_defaults(func=cmd_bundle)
-    with_db(sub.add_parser("demo", help="walk through the John Doe story on a fresh demo database")).set_defaults(
-        func=cmd_demo
-    )
+    bundle_parser = with_db(sub.add_parser(
+        "bundle", help="print one SQL script that installs or upgrades assetsync (safe to run again)"), dsn=False)
+    bundle_parser.add_argument("--uninstall", action="store_true", help="print the uninstall script instead")
+    with_privileges(bundle_parser)
+    with_uninstall_flags(bundle_parser)
+    bundle_parser.set_defaults(func=cmd_bundle)
+    uninstall = with_db(sub.add_parser("uninstall", help="remove every object assetsync created, in one transaction"))
+    with_uninstall_flags(uninstall)
+    uninstall.set_defaults(func=cmd_uninstall)
+    with_db(sub.add_parser(
+        "demo",
+        help="walk through the John Doe story on a fresh demo database",
+        description=f"DROPS and recreates the database {demo.DEMO_DATABASE} on the server (forcing out its "
+        "sessions), migrates it and walks through the John Doe story. Re-running starts it over.",
+    )).set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="manage the embedded PostgreSQL server")
-    db.add_argument("action", choices=["start", "stop", "url"], help="start (or reuse), stop, print the URL")
+    db.add_argument("action", choices=["start", "stop", "url"],
+                    help="start (or reuse), stop, print the URL (with its password)")
     db.set_defaults(func=cmd_db)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    dsns = [d for d in (getattr(args, "dsn", None), os.environ.get("DATABASE_URL")) if d]
     try:
         return int(args.func(args))
-    except (runner.MigrationError, ServerError) as exc:
-        _err(f"assetsync: error: {exc}")
     except KeyboardInterrupt:
         _err("assetsync: interrupted")
         return 130
+    except (MigrationError, ServerError) as exc:
+        if args.debug:
+            raise
+        _err(f"assetsync: error: {mask(' '.join(str(exc).split()), *dsns)}")
     except Exception as exc:  # never a traceback wall: one line, and a way to get more
-        _err(f"assetsync: unexpected {type(exc).__name__}: {' '.join(str(exc).split())}")
+        if args.debug:
+            raise
+        _err(f"assetsync: unexpected {type(exc).__name__}: {mask(' '.join(str(exc).split()), *dsns)} "
+             "(--debug shows the traceback)")
     return 1

