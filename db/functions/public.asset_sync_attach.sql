@@ -36,7 +36,7 @@ declare
     v_existing assetsync.attachment;
     v_pair assetsync.attachment;
     v_column record;
-    v_added jsonb := '[]';
+    v_added jsonb := '[]'::jsonb;
     v_fields assetsync.synced_field[];
     v_snapshot record;
     v_differs text;
@@ -202,8 +202,12 @@ begin
     -- One pair per database.
     select a.* into v_existing from assetsync.attachment as a;
     if found then
+        -- The same pair with the same effective options (defaults spelled out or not): nothing to do.
         if v_existing.library = p_library and v_existing.copies = p_copies
-            and (v_existing.options = p_options or v_existing.owns_tables and p_options = '{}') then
+            and v_existing.link_column = v_link and v_existing.project_column = v_project
+            and (select c.relname from pg_catalog.pg_class as c where c.oid = v_existing.versions) = v_versions_name
+            and array(select e from unnest(v_existing.excluded_columns) as e order by e)
+            = array(select e from unnest(v_exclude) as e order by e) then
             return;
         end if;
         raise exception using
@@ -351,8 +355,9 @@ comment on function public.asset_sync_attach(regclass, regclass, jsonb) is
 'the link column), their checks and the partial index, creates the history table, gives existing library rows '
 'their first version and existing linked copies a start in step, then generates the triggers and functions. '
 'Options (strings): link_column, project_column, versions_table, exclude (comma-separated). Never rewrites a '
-'table, drops or renames a column, or changes the app''s policies. Again with the same arguments: no change; '
-'with another pair or other options: 55000. Errors: 22023 bad option, 42P16 tables that cannot be attached.';
+'table, drops or renames a column, or changes the app''s policies. Again with the same pair and options '
+'(defaults spelled out or not): no change; with another pair or other options: 55000. Errors: 22023 bad '
+'option, 42P16 tables that cannot be attached.';
 
 -- Changes the schema: only the owner (the migrating role) calls it.
 revoke all on function public.asset_sync_attach(regclass, regclass, jsonb) from public;

@@ -59,6 +59,22 @@ def _project(args: argparse.Namespace) -> Project:
     return load_project(db_dir)
 
 
+def _attach(args: argparse.Namespace) -> runner.Attach | None:
+    """--attach LIBRARY COPIES and its --option KEY=VALUE pairs (option values are strings)."""
+    options: dict[str, str] = {}
+    for option in args.option or ():
+        key, sep, value = option.partition("=")
+        if not sep or not key:
+            raise MigrationError(f"--option {option!r}: give it as KEY=VALUE, e.g. --option link_column=item_id")
+        options[key] = value
+    if args.attach is None:
+        if options:
+            raise MigrationError("--option goes with --attach LIBRARY COPIES")
+        return None
+    library, copies = args.attach
+    return runner.Attach(library, copies, options)
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     project = _project(args)
     dsn = _resolve_dsn(args)
@@ -68,6 +84,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         grant_to=args.grant_to or (),
         revoke_from=args.revoke_from or (),
+        attach=_attach(args),
         echo=_out,
         on_notice=_err,
     )
@@ -107,7 +124,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     else:
         if args.drop_data or args.drop_columns:
             raise MigrationError("--drop-data and --drop-columns go with --uninstall")
-        sys.stdout.write(bundle.bundle(project, grant_to=args.grant_to or (), revoke_from=args.revoke_from or ()))
+        sys.stdout.write(
+            bundle.bundle(
+                project, grant_to=args.grant_to or (), revoke_from=args.revoke_from or (), attach=_attach(args)
+            )
+        )
     return 0
 
 
@@ -182,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--drop-columns", action="store_true",
                        help="on tables attached with --attach: also drop the columns assetsync added to them")
 
+    def with_attach(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--attach", nargs=2, metavar=("LIBRARY", "COPIES"), help="attach assetsync to an app's own "
+                       "library table and copies table instead of creating its tables (see docs/attach.md)")
+        p.add_argument("--option", action="append", metavar="KEY=VALUE", help="an option of --attach: link_column, "
+                       "project_column, versions_table, exclude=a,b (repeatable)")
+        return p
+
     def with_privileges(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--grant-to", action="append", metavar="ROLE", help="grant ROLE exactly the API privileges "
                        "and keep them through every later migrate (repeatable; see docs/supabase.md)")
@@ -189,9 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "granted ROLE and forget it (repeatable)")
         return p
 
-    migrate = with_privileges(
+    migrate = with_attach(with_privileges(
         with_db(sub.add_parser("migrate", help="apply pending migrations and changed repeatable files"))
-    )
+    ))
     migrate.add_argument("--dry-run", action="store_true", help="list what would be applied, change nothing")
     migrate.set_defaults(func=cmd_migrate)
     with_db(sub.add_parser("status", help="list applied, pending, changed and missing files")).set_defaults(
@@ -200,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     bundle_parser = with_db(sub.add_parser(
         "bundle", help="print one SQL script that installs or upgrades assetsync (safe to run again)"), dsn=False)
     bundle_parser.add_argument("--uninstall", action="store_true", help="print the uninstall script instead")
-    with_privileges(bundle_parser)
+    with_attach(with_privileges(bundle_parser))
     with_uninstall_flags(bundle_parser)
     bundle_parser.set_defaults(func=cmd_bundle)
     uninstall = with_db(sub.add_parser("uninstall", help="remove every object assetsync created, in one transaction"))

@@ -11,6 +11,7 @@ repeatable files and the call to public.asset_sync_refresh() run together in one
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -34,6 +35,33 @@ REFRESH_FUNCTION = "public.asset_sync_refresh()"
 # The tables assetsync creates and an app may hold data in; a database that has them without assetsync's
 # history belongs to somebody else (attaching to them is a later feature).
 DATA_TABLES = ("projects", "global_assets", "project_assets")
+# The migrations that create assetsync's own tables, their view and grants. Under --attach an app's tables take
+# their place, so these are recorded without running (migrations that landed are never edited, so the list
+# lives here rather than as a marker in the files). Migrations after them work on whichever pair is attached.
+DEFAULT_TABLE_MIGRATIONS = frozenset(
+    f"migrations/{name}.sql"
+    for name in (
+        "003_projects",
+        "004_global_assets",
+        "005_global_asset_versions",
+        "006_project_assets",
+        "007_project_asset_sync_status",
+        "008_privileges",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Attach:
+    """`--attach LIBRARY COPIES [--option KEY=VALUE]...`: the app's tables to attach, and the options as strings."""
+
+    library: str
+    copies: str
+    options: dict[str, str] = field(default_factory=dict)
+
+    def call(self) -> tuple[str, tuple[str, str, str]]:
+        query = "select public.asset_sync_attach(%s::regclass, %s::regclass, %s::jsonb)"
+        return query, (self.library, self.copies, json.dumps(self.options, sort_keys=True))
 _LOCK_POLL_S = (0.01, 0.25)  # first and longest pause between two tries of the lock
 
 _HISTORY_INSERT = (
@@ -265,14 +293,43 @@ def _refresh(conn: psycopg.Connection[Any], lines: list[str]) -> bool:
     return True
 
 
+def _attach(conn: psycopg.Connection[Any], attach: Attach | None, lines: list[str]) -> None:
+    """Call asset_sync_attach() for --attach; its refusals are one line with their SQLSTATE."""
+    if attach is None:
+        return
+    query, params = attach.call()
+    try:
+        conn.execute(cast(Any, query), params)
+    except psycopg.Error as exc:
+        hint = f" (hint: {one_line(exc.diag.message_hint)})" if exc.diag.message_hint else ""
+        raise MigrationError(f"{database_error(exc)}{hint}; nothing was installed or attached") from exc
+    lines.append(f"attached {attach.library} (library) and {attach.copies} (copies)")
+
+
 def _apply_repeatables(
-    conn: psycopg.Connection[Any], files: list[SqlFile], echo: Echo, privileges: Sequence[tuple[str, str]] = ()
+    conn: psycopg.Connection[Any],
+    files: list[SqlFile],
+    echo: Echo,
+    privileges: Sequence[tuple[str, str]] = (),
+    attach: Attach | None = None,
 ) -> tuple[list[Applied], bool]:
-    """Changed repeatables, the refresh, then the --grant-to/--revoke-from calls: one transaction."""
+    """Changed repeatables, the attach, the refresh, then the --grant-to/--revoke-from calls: one transaction."""
     applied: list[Applied] = []
     lines: list[str] = []
     with conn.transaction():
-        for file in files:
+        _apply_repeatable_files(conn, files, applied, lines)
+        _attach(conn, attach, lines)
+        refreshed = _refresh(conn, lines)
+        lines.extend(_apply_privilege_calls(conn, privileges))
+    for line in lines:  # only once the transaction has committed
+        echo(line)
+    return applied, refreshed
+
+
+def _apply_repeatable_files(
+    conn: psycopg.Connection[Any], files: list[SqlFile], applied: list[Applied], lines: list[str]
+) -> None:
+    for file in files:
             text = file.text
             start = time.monotonic()
             try:
@@ -285,11 +342,52 @@ def _apply_repeatables(
             conn.execute(_HISTORY_INSERT, (file.name, file.kind, None, file.checksum, duration))
             applied.append(Applied(file.name, file.kind, duration))
             lines.append(f"applied {file.name} ({duration} ms)")
-        refreshed = _refresh(conn, lines)
+
+
+def _install_attached(
+    conn: psycopg.Connection[Any],
+    project: Project,
+    attach: Attach,
+    privileges: Sequence[tuple[str, str]],
+    result: MigrateResult,
+    echo: Echo,
+) -> None:
+    """A first install with --attach: everything in one transaction, so a refused attach installs nothing.
+
+    The migrations that create assetsync's own tables are recorded without running; a no-transaction
+    migration runs after the transaction has committed.
+    """
+    lines: list[str] = []
+    deferred: list[SqlFile] = []
+    with conn.transaction():
+        conn.execute("select pg_catalog.set_config('assetsync.attach_mode', 'on', true)")
+        _execute_script(conn, bootstrap_sql())
+        for file in project.migrations:
+            if file.name in DEFAULT_TABLE_MIGRATIONS:
+                conn.execute(_HISTORY_INSERT, (file.name, file.kind, file.number, file.checksum, None))
+                lines.append(f"recorded {file.name} without running it (it creates assetsync's own tables)")
+            elif file.no_transaction:
+                deferred.append(file)
+            else:
+                start = time.monotonic()
+                try:
+                    _execute_script(conn, file.text)
+                except psycopg.Error as exc:
+                    raise MigrationError(f"{_describe(exc, file, file.text)}; nothing was installed") from exc
+                duration = _ms_since(start)
+                conn.execute(_HISTORY_INSERT, (file.name, file.kind, file.number, file.checksum, duration))
+                result.applied.append(Applied(file.name, file.kind, duration))
+                lines.append(f"applied {file.name} ({duration} ms)")
+        _apply_repeatable_files(conn, project.repeatables, result.applied, lines)
+        _attach(conn, attach, lines)
+        result.refreshed = _refresh(conn, lines)
         lines.extend(_apply_privilege_calls(conn, privileges))
     for line in lines:  # only once the transaction has committed
         echo(line)
-    return applied, refreshed
+    for file in deferred:
+        duration = _apply_migration(conn, file)
+        result.applied.append(Applied(file.name, file.kind, duration))
+        echo(f"applied {file.name} ({duration} ms)")
 
 
 # -- API role privileges (--grant-to / --revoke-from) -----------------------------------------
@@ -343,8 +441,8 @@ def _refuse_foreign_tables(conn: psycopg.Connection[Any]) -> None:
     if found:
         raise MigrationError(
             f"this database already has table(s) {', '.join('public.' + t for t in found)} and no assetsync "
-            "installed: they are not assetsync's; attaching assetsync to an app's own tables (--attach) "
-            "comes in a later version; nothing was changed"
+            "installed: they are not assetsync's; to adopt an app's own tables, attach them with "
+            "`assetsync migrate --attach LIBRARY COPIES` (see docs/attach.md); nothing was changed"
         )
 
 
@@ -355,6 +453,7 @@ def migrate(
     dry_run: bool = False,
     grant_to: Sequence[str] = (),
     revoke_from: Sequence[str] = (),
+    attach: Attach | None = None,
     echo: Echo = _ignore,
     on_notice: Echo = _ignore,
 ) -> MigrateResult:
@@ -362,14 +461,16 @@ def migrate(
 
     echo receives one line per file applied; on_notice each server NOTICE/WARNING. grant_to and
     revoke_from name API roles to record or forget (assetsync.grant_to / revoke_from), in the same
-    transaction as the repeatables and the refresh.
+    transaction as the repeatables and the refresh. attach: an app's tables to attach (asset_sync_attach());
+    on a database without assetsync, the whole install and the attach are one transaction.
     """
     start = time.monotonic()
     project = load_project(db_dir)
     result = MigrateResult(dry_run=dry_run)
     with connect(dsn, on_notice) as conn:
         if dry_run:
-            _refuse_foreign_tables(conn)
+            if attach is None:
+                _refuse_foreign_tables(conn)
             todo = plan(classify(project, read_history(conn)))
             result.would_apply = [f.name for f in todo.migrations + todo.repeatables]
             for name in result.would_apply:
@@ -378,9 +479,15 @@ def migrate(
             result.duration_ms = _ms_since(start)
             return result
         with advisory_lock(conn):
-            _refuse_foreign_tables(conn)
+            if attach is None:
+                _refuse_foreign_tables(conn)
             privileges = privilege_calls(grant_to, revoke_from)
             _check_roles(conn, privileges)
+            if attach is not None and not history_exists(conn):
+                _install_attached(conn, project, attach, privileges, result, echo)
+                conn.execute("notify pgrst, 'reload schema'")
+                result.duration_ms = _ms_since(start)
+                return result
             with conn.transaction():
                 if not history_exists(conn):
                     _execute_script(conn, bootstrap_sql())
@@ -389,9 +496,10 @@ def migrate(
                 duration = _apply_migration(conn, file)
                 result.applied.append(Applied(file.name, file.kind, duration))
                 echo(f"applied {file.name} ({duration} ms)")
-            applied, result.refreshed = _apply_repeatables(conn, todo.repeatables, echo, privileges)
+            applied, result.refreshed = _apply_repeatables(conn, todo.repeatables, echo, privileges, attach)
             result.applied.extend(applied)
-            if result.applied or privileges:  # PostgREST reloads its schema cache; harmless without listeners
+            # PostgREST reloads its schema cache; harmless without listeners.
+            if result.applied or privileges or attach is not None:
                 conn.execute("notify pgrst, 'reload schema'")
     result.duration_ms = _ms_since(start)
     return result
@@ -425,6 +533,7 @@ def ping(dsn: str) -> None:
 __all__ = [
     "LOCK_KEY",
     "Applied",
+    "Attach",
     "MigrateResult",
     "MigrationError",
     "advisory_lock",

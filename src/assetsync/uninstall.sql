@@ -14,7 +14,7 @@ declare
     v_drop_columns constant boolean := {drop_columns};
     v_owns_tables boolean := true;
     v_history regclass;
-    v_added jsonb := '[]';
+    v_added jsonb := '[]'::jsonb;
     v_generated_routines text[] := '{}';
     v_generated_views text[] := '{}';
     v_generated_triggers text[] := '{}';
