@@ -209,7 +209,9 @@ def emptied_after(url: str) -> Iterator[Conn]:
         connection.close()
         with psycopg.connect(url, autocommit=True) as admin:
             admin.execute(psycopg.sql.SQL("truncate {}").format(
-                psycopg.sql.SQL(", ").join(psycopg.sql.Identifier("public", table) for table in TABLES)
+                psycopg.sql.SQL(", ").join(
+                    psycopg.sql.Identifier("public", table) for table in (*TABLES, "project_asset_changes")
+                )
             ))
             assert scalar(admin, SCHEMA_FINGERPRINT) == fingerprint, (
                 "the test changed the schema of its module's shared database: change it inside "

@@ -63,6 +63,8 @@ API_TABLES = {
     # the versioning trigger writes the history with the caller's rights; a client's INSERT is refused (42501)
     "public.global_asset_versions": {"SELECT", "INSERT"},
     "public.project_asset_sync_status": {"SELECT"},
+    # the journal: written by the library's triggers and functions with the caller's rights
+    "public.project_asset_changes": {"SELECT", "INSERT"},
 }
 API_FUNCTIONS = [
     "public.request_user_id()",
@@ -74,12 +76,14 @@ API_FUNCTIONS = [
     "public.resolve_sync_conflict(uuid,text,text)",
     "public.project_asset_diff(uuid)",
     "public.rollback_global_asset(uuid,integer)",
+    "public.undo_project_asset_change(bigint)",
+    "public.project_asset_overrides(uuid)",
 ]
 # Internal functions the API role may not execute: code generators (only asset_sync_refresh() runs them) and
 # the privilege functions. Every other function of schema assetsync is one the API calls (docs/supabase.md).
 NOT_FOR_THE_API = re.compile(
     r"^assetsync\.(generate_\w+|sql_\w+|installed_body|generated_function_ddl|synced_field_catalog|comparison_mode"
-    r"|column_type|drop_generated|single_key_column|comment_if_missing|add_attach_checks|create_history_table"
+    r"|column_type|drop_generated|single_key_column|comment_if_missing|add_attach_checks|create_history_table|create_journal_table"
     r"|api_privileges|apply_privileges|grant_to|revoke_from)\("
 )
 

@@ -96,6 +96,7 @@ as $fn$
             ('comment_if_missing'),
             ('add_attach_checks'),
             ('create_history_table'),
+            ('create_journal_table'),
             ('api_privileges'),
             ('apply_privileges'),
             ('grant_to'),

@@ -22,12 +22,13 @@ begin
 begin
     return query
     %1$s
-    returning
-        %2$s;
+    select u.report from u;
 end;
 $tpl$, p_for.pair),
-            assetsync.sql_pull_update(p_for.fields, p_for.pair, 'pa.{copies_key} = any(p_project_asset_ids)'),
-            assetsync.sql_pull_report()
+            assetsync.sql_pull_update(
+                p_for.fields, p_for.pair, 'pa.{copies_key} = any(p_project_asset_ids)',
+                E',\n            ' || assetsync.sql_pull_report() || ' as report'
+            )
         ),
         'The override-aware three-way sync of the given project assets as one UPDATE; returns one report per '
         'row. The caller must hold the row locks (see assetsync.lock_project_asset). Generated.'

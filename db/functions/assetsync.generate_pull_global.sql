@@ -23,12 +23,12 @@ begin
 declare
     v_count integer;
 begin
-    %1$s;
-    get diagnostics v_count = row_count;
+    %1$s
+    select count(*) into v_count from u;
     return v_count;
 end;
 $tpl$, p_for.pair),
-            assetsync.sql_pull_update(p_for.fields, p_for.pair, 'pa.{link} = p_global_asset_id')
+            assetsync.sql_pull_update(p_for.fields, p_for.pair, 'pa.{link} = p_global_asset_id', '')
         ),
         'The sync of every copy of one global asset as one UPDATE (the fan-out of sync_global_asset); '
         'returns how many copies it visited. The caller must hold the locks. Generated.'

@@ -24,14 +24,14 @@ declare
     v_report jsonb;
 begin
     %1$s
-    returning
-        %2$s
-    into v_report;
+    select u.report into v_report from u;
     return v_report;
 end;
 $tpl$, p_for.pair),
-            assetsync.sql_pull_update(p_for.fields, p_for.pair, 'pa.{copies_key} = p_project_asset_id'),
-            assetsync.sql_pull_report()
+            assetsync.sql_pull_update(
+                p_for.fields, p_for.pair, 'pa.{copies_key} = p_project_asset_id',
+                E',\n            ' || assetsync.sql_pull_report() || ' as report'
+            )
         ),
         'The override-aware three-way sync of one project asset as one UPDATE by primary key; returns its '
         'report (sync_project_asset). The caller must hold the row lock. Generated.'

@@ -66,6 +66,11 @@ begin
     else
         perform assetsync.revert_fields(p_project_asset_id, array[p_field]);
     end if;
+    perform assetsync.journal(
+        'resolve', p_project_asset_id, assetsync.copy_state(v_row), assetsync.copy_state(
+            (select pa from {copies} as pa where pa.{copies_key} = p_project_asset_id)
+        )
+    );
 end;
 $tpl$,
             p_for.pair,

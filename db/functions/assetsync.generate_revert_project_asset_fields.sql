@@ -37,6 +37,11 @@ begin
         v_fields := assetsync.checked_field_names(v_row.overridden_fields);
     end if;
     perform assetsync.revert_fields(p_project_asset_id, v_fields);
+    perform assetsync.journal(
+        'revert', p_project_asset_id, assetsync.copy_state(v_row), assetsync.copy_state(
+            (select pa from {copies} as pa where pa.{copies_key} = p_project_asset_id)
+        )
+    );
     return v_fields;
 end;
 $tpl$,

@@ -129,6 +129,7 @@ begin
             pa.global_version as from_version,
             g.version as to_version,
             pa.sync_conflicts as old_sync_conflicts,
+            pa as old_row,
 %1$s            pg_catalog.array_remove(array[
                 %2$s
             ]::text[], null) as updated_fields,

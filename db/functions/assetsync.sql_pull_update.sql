@@ -1,9 +1,10 @@
 -- Generates the one UPDATE that every generated sync runs (a single copy, a list, every copy of a
 -- global): the SELECT of assetsync.sql_pull_select() for the rows matching p_where, written back field by
--- field with the new sync_conflicts, global_version and last_synced_at. Each caller adds its RETURNING.
+-- field with the new sync_conflicts, global_version and last_synced_at, and the journal rows of the copies
+-- it changed, set-based in the same statement (a row trigger would cost a fan-out ten times as much).
 
 create or replace function assetsync.sql_pull_update(
-    p_fields assetsync.synced_field[], p_pair assetsync.attachment, p_where text
+    p_fields assetsync.synced_field[], p_pair assetsync.attachment, p_where text, p_returning text
 )
 returns text
 language plpgsql
@@ -15,23 +16,47 @@ begin
     return pg_catalog.format(
         assetsync.sql_render($tpl$with s as (
         %1$s
-    )
-    update {copies} as t
-    set
-%2$s        sync_conflicts = s.sync_conflicts,
-        global_version = s.to_version,
-        last_synced_at = pg_catalog.now()
-    from s
-    where t.{copies_key} = s.id$tpl$, p_pair),
+    ),
+    u as (
+        update {copies} as t
+        set
+%2$s            sync_conflicts = s.sync_conflicts,
+            global_version = s.to_version,
+            last_synced_at = pg_catalog.now()
+        from s
+        where t.{copies_key} = s.id
+        returning
+            s.id,
+            s.old_row,
+            t as new_row,
+            (
+                s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
+                or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
+            ) as changed%3$s
+    ),
+    -- The journal: one row per copy the sync changed, in one insert.
+    j as (
+        insert into public.project_asset_changes (
+            project_asset_id, kind, fields, before, after, actor, db_role, application_name
+        )
+        select
+            u.id, 'sync', d.fields, d.before, d.after, (select public.request_user_id()), current_user,
+            nullif(pg_catalog.current_setting('application_name', true), '')
+        from u
+        cross join lateral assetsync.journal_diff(assetsync.copy_state(u.old_row), assetsync.copy_state(u.new_row)) as d
+        where u.changed
+    )$tpl$, p_pair),
         assetsync.sql_pull_select(p_fields, p_pair, p_where),
         (
-            select pg_catalog.string_agg(pg_catalog.format(E'        %I = s.%I,\n', u.name, 'new_' || u.name), '' order by u.n)
+            select pg_catalog.string_agg(pg_catalog.format(E'            %I = s.%I,\n', u.name, 'new_' || u.name), '' order by u.n)
             from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
-        )
+        ),
+        p_returning
     );
 end;
 $fn$;
 
-comment on function assetsync.sql_pull_update(assetsync.synced_field[], assetsync.attachment, text) is
-'Code generation helper: the UPDATE (with its WITH) of the generated syncs for the project assets matching '
-'p_where, without RETURNING; used by assetsync.generate_pull, generate_pull_one and generate_pull_global.';
+comment on function assetsync.sql_pull_update(assetsync.synced_field[], assetsync.attachment, text, text) is
+'Code generation helper: the WITH of the generated syncs for the project assets matching p_where: the UPDATE '
+'(returning id, old_row, new_row, changed and p_returning) and the journal insert of the copies it changed; '
+'the caller selects from u. Used by assetsync.generate_pull, generate_pull_one and generate_pull_global.';

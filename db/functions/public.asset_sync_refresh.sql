@@ -45,6 +45,9 @@ begin
         execute 'select assetsync.synced_fields()' into v_old_names;
     end if;
 
+    -- The journal table the generated code writes (made once for the attached copies table).
+    perform assetsync.create_journal_table(v_pair);
+
     v_input := row(v_fields, v_pair)::assetsync.generator_input;
     -- Each generator, called statically (plpgsql_check verifies every call), in the order their objects
     -- depend on each other: the helpers, the trigger functions and their triggers, the sync, the API.
@@ -53,6 +56,8 @@ begin
         from (
             values
             ('assetsync.generate_synced_fields', assetsync.generate_synced_fields(v_input)),
+            ('assetsync.generate_copy_state', assetsync.generate_copy_state(v_input)),
+            ('assetsync.generate_journal', assetsync.generate_journal(v_input)),
             ('assetsync.generate_lock_project_asset', assetsync.generate_lock_project_asset(v_input)),
             ('assetsync.generate_linked_project_asset', assetsync.generate_linked_project_asset(v_input)),
             ('assetsync.generate_tg_project_assets__track', assetsync.generate_tg_project_assets__track(v_input)),
@@ -76,6 +81,18 @@ begin
                 assetsync.generate_trigger_library__record_version_on_update(v_input)
             ),
             (
+                'assetsync.generate_tg_project_assets__journal',
+                assetsync.generate_tg_project_assets__journal(v_input)
+            ),
+            (
+                'assetsync.generate_trigger_copies__journal_on_insert',
+                assetsync.generate_trigger_copies__journal_on_insert(v_input)
+            ),
+            (
+                'assetsync.generate_trigger_copies__journal_on_update',
+                assetsync.generate_trigger_copies__journal_on_update(v_input)
+            ),
+            (
                 'assetsync.generate_trigger_versions__append_only',
                 assetsync.generate_trigger_versions__append_only(v_input)
             ),
@@ -94,6 +111,14 @@ begin
             ('assetsync.generate_resolve_sync_conflict', assetsync.generate_resolve_sync_conflict(v_input)),
             ('assetsync.generate_project_asset_diff', assetsync.generate_project_asset_diff(v_input)),
             ('assetsync.generate_rollback_global_asset', assetsync.generate_rollback_global_asset(v_input)),
+            (
+                'assetsync.generate_undo_project_asset_change',
+                assetsync.generate_undo_project_asset_change(v_input)
+            ),
+            (
+                'assetsync.generate_project_asset_overrides',
+                assetsync.generate_project_asset_overrides(v_input)
+            ),
             ('assetsync.generate_project_asset_sync_status', assetsync.generate_project_asset_sync_status(v_input))
         ) as g (generator, made)
     loop
