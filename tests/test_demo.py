@@ -45,8 +45,12 @@ def test_demo_tells_the_story_and_can_run_twice(pg_server: PgServer, tmp_path: P
     assert "base='a tall man in a clean suit'" in line_with("A's conflict on description")
     assert "visited 2 copies" in first
     assert "made version 6" in first
-    status = lines[lines.index(line_with("Where every copy stands")):]
+    status = lines[lines.index(line_with("Where every copy stands")) : lines.index(line_with("Oops", "undone"))]
     assert [line.split()[-1] for line in status if line.strip().startswith("Project")] == ["conflict", "up_to_date"]
+    undone = lines[lines.index(line_with("Oops", "undone")) :]
+    assert line_with("undo_project_asset_change(", "wrote change")
+    b_after = [line for line in undone if line.strip().startswith("Project B")]
+    assert b_after and "navy suit" in b_after[-1], "B is back where it was before its last sync"
     assert "Connection string: postgresql://" in first
     assert first.count("psql") >= 3
 

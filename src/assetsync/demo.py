@@ -255,3 +255,20 @@ def run(url: str, out: TextIO, colour: bool) -> None:
             from project_asset_sync_status as s join projects as pr on pr.id = s.project_id
             order by pr.name
             """).fetchall())
+
+        p.heading(
+            "Oops: B's last sync is undone, from the journal",
+            "Every change of a copy's sync state is journaled in project_asset_changes (who, when, from which"
+            " client, each field before and after). undo_project_asset_change() puts B back exactly as it was"
+            " before that sync, global_version included, so B is behind again and its next sync pulls anew.",
+            "select id, kind, fields from project_asset_changes where project_asset_id = b order by id",
+            "select undo_project_asset_change(<the last sync of b>)",
+        )
+        p.table(["id", "kind", "fields"], conn.execute(
+            "select id, kind, fields from project_asset_changes where project_asset_id = %s order by id",
+            [b]).fetchall())
+        last_sync = _one(conn, "select max(id) from project_asset_changes where project_asset_id = %s"
+                         " and kind = 'sync'", [b])
+        p.line(f"undo_project_asset_change({last_sync}) wrote change "
+               f"{_one(conn, 'select undo_project_asset_change(%s)', [last_sync])}")
+        _copies(conn, p)
