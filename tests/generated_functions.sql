@@ -478,16 +478,39 @@ begin
             'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
         ) as report
     ),
-    -- The journal: one row per copy the sync changed, in one insert.
+    -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
         insert into public.project_asset_changes (
             project_asset_id, kind, fields, before, after, actor, db_role, application_name
         )
         select
-            u.id, 'sync', d.fields, d.before, d.after, (select public.request_user_id()), current_user,
+            u.id,
+            'sync',
+            pg_catalog.array_remove(array[case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then 'name' end, case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then 'asset_type' end, case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then 'description' end, case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then 'image_key_url' end, case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then 'visual_style_capsule_id' end]::text[], null),
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'name') || case when (u.old_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'asset_type') || case when (u.old_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'description') || case when (u.old_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'image_key_url') || case when (u.old_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.old_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.old_row).global_version)
+                else '{}'::jsonb
+            end,
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'name') || case when (u.new_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'asset_type') || case when (u.new_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'description') || case when (u.new_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'image_key_url') || case when (u.new_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.new_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.new_row).global_version)
+                else '{}'::jsonb
+            end,
+            (select public.request_user_id()),
+            current_user,
             nullif(pg_catalog.current_setting('application_name', true), '')
         from u
-        cross join lateral assetsync.journal_diff(assetsync.copy_state(u.old_row), assetsync.copy_state(u.new_row)) as d
         where u.changed
     )
     select u.report from u;
@@ -665,16 +688,39 @@ begin
                 or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
             ) as changed
     ),
-    -- The journal: one row per copy the sync changed, in one insert.
+    -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
         insert into public.project_asset_changes (
             project_asset_id, kind, fields, before, after, actor, db_role, application_name
         )
         select
-            u.id, 'sync', d.fields, d.before, d.after, (select public.request_user_id()), current_user,
+            u.id,
+            'sync',
+            pg_catalog.array_remove(array[case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then 'name' end, case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then 'asset_type' end, case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then 'description' end, case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then 'image_key_url' end, case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then 'visual_style_capsule_id' end]::text[], null),
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'name') || case when (u.old_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'asset_type') || case when (u.old_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'description') || case when (u.old_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'image_key_url') || case when (u.old_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.old_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.old_row).global_version)
+                else '{}'::jsonb
+            end,
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'name') || case when (u.new_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'asset_type') || case when (u.new_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'description') || case when (u.new_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'image_key_url') || case when (u.new_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.new_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.new_row).global_version)
+                else '{}'::jsonb
+            end,
+            (select public.request_user_id()),
+            current_user,
             nullif(pg_catalog.current_setting('application_name', true), '')
         from u
-        cross join lateral assetsync.journal_diff(assetsync.copy_state(u.old_row), assetsync.copy_state(u.new_row)) as d
         where u.changed
     )
     select count(*) into v_count from u;
@@ -869,16 +915,39 @@ begin
             'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
         ) as report
     ),
-    -- The journal: one row per copy the sync changed, in one insert.
+    -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
         insert into public.project_asset_changes (
             project_asset_id, kind, fields, before, after, actor, db_role, application_name
         )
         select
-            u.id, 'sync', d.fields, d.before, d.after, (select public.request_user_id()), current_user,
+            u.id,
+            'sync',
+            pg_catalog.array_remove(array[case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then 'name' end, case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then 'asset_type' end, case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then 'description' end, case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then 'image_key_url' end, case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then 'visual_style_capsule_id' end]::text[], null),
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'name') || case when (u.old_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'asset_type') || case when (u.old_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'description') || case when (u.old_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'image_key_url') || case when (u.old_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.old_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.old_row).global_version)
+                else '{}'::jsonb
+            end,
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'name') || case when (u.new_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'asset_type') || case when (u.new_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'description') || case when (u.new_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'image_key_url') || case when (u.new_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.new_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.new_row).global_version)
+                else '{}'::jsonb
+            end,
+            (select public.request_user_id()),
+            current_user,
             nullif(pg_catalog.current_setting('application_name', true), '')
         from u
-        cross join lateral assetsync.journal_diff(assetsync.copy_state(u.old_row), assetsync.copy_state(u.new_row)) as d
         where u.changed
     )
     select u.report into v_report from u;
@@ -1070,44 +1139,22 @@ AS $function$
 -- Synced fields: name text, asset_type text, description text, image_key_url text,
 -- visual_style_capsule_id uuid
 declare
-    v_old jsonb;
     v_new jsonb;
-    v_removed text[];
-    v_added text[];
 begin
-    if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_op not in ('INSERT', 'UPDATE') then
+    if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_op <> 'INSERT' then
         raise exception using
             errcode = '39P01',
             message = pg_catalog.format('%s is attached wrongly to %s', tg_name, tg_table_name),
-            hint = 'It must be an AFTER INSERT or AFTER UPDATE ... FOR EACH ROW trigger on public.project_assets.';
+            hint = 'It must be an AFTER INSERT ... FOR EACH ROW trigger on public.project_assets.';
     end if;
+    -- As if the row had existed unlinked with the inserted values: nothing overridden, no conflict.
     v_new := assetsync.copy_state(new);
-    if tg_op = 'INSERT' then
-        v_old := v_new || '{"overridden": [], "conflicts": {}, "global_version": null, "global_asset_id": null}';
-        perform assetsync.journal('link', new.id, v_old, v_new);
-        return null;
-    end if;
-    v_old := assetsync.copy_state(old);
-    if old.global_asset_id is distinct from new.global_asset_id then
-        perform assetsync.journal(
-            case when new.global_asset_id is null then 'unlink' else 'link' end, new.id, v_old, v_new
-        );
-        return null;
-    end if;
-    v_removed := array(
-        select o.name from unnest(old.overridden_fields) as o (name)
-        where not (o.name = any(coalesce(new.overridden_fields, '{}')))
+    perform assetsync.journal(
+        'link',
+        new.id,
+        v_new || '{"overridden": [], "conflicts": {}, "global_version": null, "global_asset_id": null}',
+        v_new
     );
-    v_added := array(
-        select n.name from unnest(new.overridden_fields) as n (name)
-        where not (n.name = any(coalesce(old.overridden_fields, '{}')))
-    );
-    if v_removed <> '{}' then
-        perform assetsync.journal('unprotect', new.id, v_old, v_new, v_removed);
-    end if;
-    if v_added <> '{}' then
-        perform assetsync.journal('override', new.id, v_old, v_new, v_added);
-    end if;
     return null;
 end;
 $function$
@@ -1123,6 +1170,10 @@ AS $function$
 -- visual_style_capsule_id uuid
 declare
     v_global public.global_assets;
+    v_marks text[];
+    v_rare boolean := false;
+    v_old jsonb;
+    v_new jsonb;
 begin
     if tg_op = 'UPDATE' and tg_when = 'BEFORE' and tg_level = 'ROW' then
         new.updated_at := pg_catalog.now();
@@ -1177,11 +1228,15 @@ begin
                     case when new.image_key_url is distinct from v_global.image_key_url then 'image_key_url' end,
                     case when new.visual_style_capsule_id is distinct from v_global.visual_style_capsule_id then 'visual_style_capsule_id' end
                 ]::text[], null);
+                perform assetsync.journal(
+                    'link', new.id, assetsync.copy_state(old), assetsync.copy_state(new)
+                );
                 return new;
 
             end if;
             -- Detaching (global_asset_id set to NULL) keeps every value, the overrides, global_version and
             -- the conflict entries, as a record of where the copy stood: plain tracking follows.
+            v_rare := true;
         end if;
         if (new.name is distinct from old.name and not ('name' = any(new.overridden_fields)))
             or (new.asset_type is distinct from old.asset_type and not ('asset_type' = any(new.overridden_fields)))
@@ -1189,14 +1244,55 @@ begin
             or (new.image_key_url is distinct from old.image_key_url and not ('image_key_url' = any(new.overridden_fields)))
             or (new.visual_style_capsule_id is distinct from old.visual_style_capsule_id and not ('visual_style_capsule_id' = any(new.overridden_fields))) then
             if pg_catalog.current_setting('assetsync.writer', true) is distinct from 'library' then
-                new.overridden_fields := new.overridden_fields || pg_catalog.array_remove(array[
+                v_marks := pg_catalog.array_remove(array[
                     case when new.name is distinct from old.name and not ('name' = any(new.overridden_fields)) then 'name' end,
                     case when new.asset_type is distinct from old.asset_type and not ('asset_type' = any(new.overridden_fields)) then 'asset_type' end,
                     case when new.description is distinct from old.description and not ('description' = any(new.overridden_fields)) then 'description' end,
                     case when new.image_key_url is distinct from old.image_key_url and not ('image_key_url' = any(new.overridden_fields)) then 'image_key_url' end,
                     case when new.visual_style_capsule_id is distinct from old.visual_style_capsule_id and not ('visual_style_capsule_id' = any(new.overridden_fields)) then 'visual_style_capsule_id' end
                 ]::text[], null);
+                new.overridden_fields := new.overridden_fields || v_marks;
             end if;
+        end if;
+        if v_rare then
+            -- A client cleared the link, or wrote overridden_fields: journal it from the two states.
+            v_old := assetsync.copy_state(old);
+            v_new := assetsync.copy_state(new);
+            if old.global_asset_id is not null and new.global_asset_id is null then
+                perform assetsync.journal('unlink', new.id, v_old, v_new);
+            else
+                perform assetsync.journal('unprotect', new.id, v_old, v_new, array(
+                    select o.name from unnest(old.overridden_fields) as o (name)
+                    where not (o.name = any(coalesce(new.overridden_fields, '{}')))
+                ));
+                perform assetsync.journal('override', new.id, v_old, v_new, array(
+                    select o.name from unnest(new.overridden_fields) as o (name)
+                    where not (o.name = any(coalesce(old.overridden_fields, '{}')))
+                ));
+            end if;
+        elsif v_marks <> '{}' then
+            -- The first mark of a field: one journal row, inline (the hot path calls no function for it).
+            insert into public.project_asset_changes (
+                project_asset_id, kind, fields, before, after, actor, db_role, application_name
+            )
+            values (
+                new.id,
+                'override',
+                v_marks,
+                case when 'name' = any(v_marks) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'name') || case when old.name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.name) end) else '{}'::jsonb end
+            || case when 'asset_type' = any(v_marks) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'asset_type') || case when old.asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.asset_type) end) else '{}'::jsonb end
+            || case when 'description' = any(v_marks) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'description') || case when old.description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.description) end) else '{}'::jsonb end
+            || case when 'image_key_url' = any(v_marks) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'image_key_url') || case when old.image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.image_key_url) end) else '{}'::jsonb end
+            || case when 'visual_style_capsule_id' = any(v_marks) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'visual_style_capsule_id') || case when old.visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.visual_style_capsule_id) end) else '{}'::jsonb end,
+                case when 'name' = any(v_marks) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'name') || case when new.name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.name) end) else '{}'::jsonb end
+            || case when 'asset_type' = any(v_marks) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'asset_type') || case when new.asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.asset_type) end) else '{}'::jsonb end
+            || case when 'description' = any(v_marks) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'description') || case when new.description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.description) end) else '{}'::jsonb end
+            || case when 'image_key_url' = any(v_marks) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'image_key_url') || case when new.image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.image_key_url) end) else '{}'::jsonb end
+            || case when 'visual_style_capsule_id' = any(v_marks) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'visual_style_capsule_id') || case when new.visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.visual_style_capsule_id) end) else '{}'::jsonb end,
+                public.request_user_id(),
+                current_user,
+                nullif(pg_catalog.current_setting('application_name', true), '')
+            );
         end if;
         return new;
     end if;
@@ -1773,8 +1869,6 @@ CREATE TRIGGER global_assets_500_record_version_on_update AFTER UPDATE ON public
 CREATE TRIGGER project_assets_100_track BEFORE INSERT OR UPDATE ON public.project_assets FOR EACH ROW EXECUTE FUNCTION assetsync.tg_project_assets__track()
 
 CREATE TRIGGER project_assets_900_journal_on_insert AFTER INSERT ON public.project_assets FOR EACH ROW WHEN ((new.global_asset_id IS NOT NULL)) EXECUTE FUNCTION assetsync.tg_project_assets__journal()
-
-CREATE TRIGGER project_assets_900_journal_on_update AFTER UPDATE ON public.project_assets FOR EACH ROW WHEN ((((old.global_asset_id IS DISTINCT FROM new.global_asset_id) OR (old.overridden_fields IS DISTINCT FROM new.overridden_fields)) AND (current_setting('assetsync.writer'::text, true) IS DISTINCT FROM 'library'::text))) EXECUTE FUNCTION assetsync.tg_project_assets__journal()
 
 VIEW public.project_asset_sync_status
  SELECT pa.id AS project_asset_id,

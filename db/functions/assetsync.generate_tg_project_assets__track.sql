@@ -14,7 +14,11 @@ declare
     v_marks text;
     v_link_marks text;
     v_link text;
+    v_journal record;
 begin
+    -- The journal row of a first mark: its fields are the names just marked (v_marks in the trigger).
+    select e.* into v_journal from assetsync.sql_journal_entries(p_for.fields, 'old', 'new', 'v_marks') as e;
+
     -- Per field: "changed by this UPDATE and not yet marked", the only test a tracked row pays for.
     select
         pg_catalog.string_agg(
@@ -80,6 +84,10 @@ $link$, p_for.pair),
             assetsync.sql_render($tpl$
 declare
     v_global {library};
+    v_marks text[];
+    v_rare boolean := false;
+    v_old jsonb;
+    v_new jsonb;
 begin
     if tg_op = 'UPDATE' and tg_when = 'BEFORE' and tg_level = 'ROW' then
 %5$s        -- The rare paths, behind one test: the override list, the link or the bookkeeping changed.
@@ -118,13 +126,47 @@ begin
             end if;
             -- Detaching (global_asset_id set to NULL) keeps every value, the overrides, global_version and
             -- the conflict entries, as a record of where the copy stood: plain tracking follows.
+            v_rare := true;
         end if;
         if %1$s then
             if pg_catalog.current_setting('assetsync.writer', true) is distinct from 'library' then
-                new.overridden_fields := new.overridden_fields || pg_catalog.array_remove(array[
+                v_marks := pg_catalog.array_remove(array[
 %2$s
                 ]::text[], null);
+                new.overridden_fields := new.overridden_fields || v_marks;
             end if;
+        end if;
+        if v_rare then
+            -- A client cleared the link, or wrote overridden_fields: journal it from the two states.
+            v_old := assetsync.copy_state(old);
+            v_new := assetsync.copy_state(new);
+            if old.{link} is not null and new.{link} is null then
+                perform assetsync.journal('unlink', new.{copies_key}, v_old, v_new);
+            else
+                perform assetsync.journal('unprotect', new.{copies_key}, v_old, v_new, array(
+                    select o.name from unnest(old.overridden_fields) as o (name)
+                    where not (o.name = any(coalesce(new.overridden_fields, '{}')))
+                ));
+                perform assetsync.journal('override', new.{copies_key}, v_old, v_new, array(
+                    select o.name from unnest(new.overridden_fields) as o (name)
+                    where not (o.name = any(coalesce(old.overridden_fields, '{}')))
+                ));
+            end if;
+        elsif v_marks <> '{}' then
+            -- The first mark of a field: one journal row, inline (the hot path calls no function for it).
+            insert into public.project_asset_changes (
+                project_asset_id, kind, fields, before, after, actor, db_role, application_name
+            )
+            values (
+                new.{copies_key},
+                'override',
+                v_marks,
+                %6$s,
+                %7$s,
+                public.request_user_id(),
+                current_user,
+                nullif(pg_catalog.current_setting('application_name', true), '')
+            );
         end if;
         return new;
     end if;
@@ -163,11 +205,26 @@ end;
 $tpl$, p_for.pair),
             coalesce(v_unmarked, 'false'),
             coalesce(v_marks, '                    null'),
-            pg_catalog.replace(v_link, E'\n    ', E'\n                '),
+            pg_catalog.replace(
+                pg_catalog.replace(
+                    v_link,
+                    E'\n    return new;',
+                    assetsync.sql_render(
+                        E'\n    perform assetsync.journal(\n        ''link'', new.{copies_key}, '
+                        || E'assetsync.copy_state(old), assetsync.copy_state(new)\n    );\n    return new;',
+                        p_for.pair,
+                        false
+                    )
+                ),
+                E'\n    ',
+                E'\n                '
+            ),
             v_link,
             case when assetsync.column_type((p_for.pair).copies, 'updated_at') is not null then
                 E'        new.updated_at := pg_catalog.now();\n'
-            end
+            end,
+            v_journal.before,
+            v_journal.after
         ),
         'Trigger function of project_assets_100_track (BEFORE INSERT OR UPDATE, per row): adds each synced '
         'field a client UPDATE changes to overridden_fields; links a row whose global_asset_id is set or '

@@ -23,7 +23,7 @@ begin
             v_name,
             (p_for.pair).copies,
             (p_for.pair).link_column,
-            'Journals the changes of a copy''s sync state that a client makes (link, unlink, override, unprotect); '
+            'Journals a linked INSERT (a clone included) as a link row; '
             || 'see assetsync.tg_project_assets__journal().'
         ),
         'trigger',

@@ -12,7 +12,10 @@ stable
 security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
+declare
+    v_journal record;
 begin
+    select e.* into v_journal from assetsync.sql_journal_entries(p_fields, '(u.old_row)', '(u.new_row)') as e;
     return pg_catalog.format(
         assetsync.sql_render($tpl$with s as (
         %1$s
@@ -34,16 +37,31 @@ begin
                 or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
             ) as changed%3$s
     ),
-    -- The journal: one row per copy the sync changed, in one insert.
+    -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
         insert into public.project_asset_changes (
             project_asset_id, kind, fields, before, after, actor, db_role, application_name
         )
         select
-            u.id, 'sync', d.fields, d.before, d.after, (select public.request_user_id()), current_user,
+            u.id,
+            'sync',
+            %4$s,
+            %5$s
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.old_row).global_version)
+                else '{}'::jsonb
+            end,
+            %6$s
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.new_row).global_version)
+                else '{}'::jsonb
+            end,
+            (select public.request_user_id()),
+            current_user,
             nullif(pg_catalog.current_setting('application_name', true), '')
         from u
-        cross join lateral assetsync.journal_diff(assetsync.copy_state(u.old_row), assetsync.copy_state(u.new_row)) as d
         where u.changed
     )$tpl$, p_pair),
         assetsync.sql_pull_select(p_fields, p_pair, p_where),
@@ -51,7 +69,10 @@ begin
             select pg_catalog.string_agg(pg_catalog.format(E'            %I = s.%I,\n', u.name, 'new_' || u.name), '' order by u.n)
             from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
         ),
-        p_returning
+        p_returning,
+        v_journal.fields,
+        v_journal.before,
+        v_journal.after
     );
 end;
 $fn$;

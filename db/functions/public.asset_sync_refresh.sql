@@ -89,10 +89,6 @@ begin
                 assetsync.generate_trigger_copies__journal_on_insert(v_input)
             ),
             (
-                'assetsync.generate_trigger_copies__journal_on_update',
-                assetsync.generate_trigger_copies__journal_on_update(v_input)
-            ),
-            (
                 'assetsync.generate_trigger_versions__append_only',
                 assetsync.generate_trigger_versions__append_only(v_input)
             ),
