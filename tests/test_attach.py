@@ -598,6 +598,8 @@ def test_uninstall_keeps_the_apps_tables_drop_columns_drops_the_added_ones_and_a
         assert done.returncode == 0, done.stderr
         with psycopg.connect(url, autocommit=True) as conn:
             assert scalar(conn, "select count(*) from project_asset_sync_status where state = 'up_to_date'") == ASSETS
+            # The columns a plain uninstall kept are the app's now: this attach added none.
+            assert scalar(conn, "select added_columns from assetsync.attachment") == []
 
 
 def test_bundle_attach_applied_with_psql_gives_what_migrate_attach_gives_and_twice_changes_nothing(
