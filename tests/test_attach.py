@@ -409,6 +409,8 @@ create table rc.copies_bad_column (
     id uuid primary key, project_id uuid references public.projects (id), global_asset_id uuid,
     name text, overridden_fields text
 );
+create table rc.lib_unversioned (id uuid primary key, name text, version integer);
+insert into rc.lib_unversioned (id, name, version) values (gen_random_uuid(), 'no version yet', null);
 create table rc.copies_no_project_fk (id uuid primary key, project_id uuid, global_asset_id uuid, name text);
 """
 
@@ -419,6 +421,7 @@ REFUSALS = {
     "link column of another type": ("rc.lib", "rc.copies_text_link", {}, "42P16", "global_asset_id"),
     "link foreign key not set null": ("rc.lib", "rc.copies_cascade", {}, "42P16", "on delete set null"),
     "bookkeeping column of the wrong type": ("rc.lib", "rc.copies_bad_column", {}, "42P16", "overridden_fields"),
+    "existing version column with a NULL": ("rc.lib_unversioned", "rc.copies", {}, "42P16", "version"),
     "project column without a foreign key": ("rc.lib", "rc.copies_no_project_fk", {}, "42P16", "project_id"),
     "unknown option": ("rc.lib", "rc.copies", {"colour": "red"}, "22023", "colour"),
     "exclude names a missing column": ("rc.lib", "rc.copies", {"exclude": "mood"}, "22023", "mood"),

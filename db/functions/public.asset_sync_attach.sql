@@ -41,6 +41,7 @@ declare
     v_snapshot record;
     v_differs text;
     v_bad text;
+    v_unversioned bigint;
 begin
     if p_library is null or p_copies is null or p_options is null then
         raise exception using
@@ -197,6 +198,26 @@ begin
             errcode = '42P16',
             message = pg_catalog.format('%s exists and is not an assetsync history table', v_versions),
             hint = 'Name another history table with the option versions_table.';
+    end if;
+
+    -- An existing version column is kept as it is: each row's version is the base of its first snapshot, so
+    -- it must be a version (from 1) on every row.
+    if assetsync.column_type(p_library, 'version') is not null then
+        execute pg_catalog.format('select pg_catalog.count(*) from %s where version is null or version < 1', p_library)
+        into v_unversioned;
+        if v_unversioned > 0 then
+            raise exception using
+                errcode = '42P16',
+                message = pg_catalog.format(
+                    'column version of %s is NULL or below 1 in %s row(s); assetsync needs a version from 1 on '
+                    || 'every row', p_library, v_unversioned
+                ),
+                detail = 'An existing version column is kept: each row''s version is the base of its first snapshot.',
+                hint = pg_catalog.format(
+                    'Give those rows a version, for example: update %s set version = 1 where version is null '
+                    || 'or version < 1; or rename the column, then attach again.', p_library
+                );
+        end if;
     end if;
 
     -- One pair per database.
