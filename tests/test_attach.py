@@ -388,6 +388,50 @@ def test_a_copy_linked_at_attach_syncs_a_later_library_change(app: Conn) -> None
             "a clean suit 30", "a dirty, torn suit 30", "library rewrite")
 
 
+NULL_OVERRIDES = f"""
+insert into app_auth.users (id, email) values ('{user_id(1)}', 'one@example.com');
+insert into public.projects (id, user_id, title) values ('{project_id(1)}', '{user_id(1)}', 'Film');
+insert into public.global_assets (id, user_id, name, asset_type, description)
+values ('{library_id(1)}', '{user_id(1)}', 'John Doe', 'character', '{CLEAN}');
+insert into public.project_assets (project_id, global_asset_id, name, asset_type, description, overridden_fields)
+values ('{project_id(1)}', '{library_id(1)}', 'John Doe', 'character', '{CLEAN}', null),
+    ('{project_id(1)}', null, 'Local prop', 'prop', 'a chair', null);
+"""
+
+
+def test_a_null_overridden_fields_of_the_app_is_no_override_and_never_hides_an_edit(
+    pg_server: PgServer, app_role: str
+) -> None:
+    # The seed's overridden_fields is nullable and stays so (no NOT NULL added); a NULL there made
+    # `'description' = any(overridden_fields)` NULL, so an edit was never marked and the next sync overwrote it.
+    with throwaway_database(pg_server) as url:
+        psql(pg_server, url, SEED_DIR / "seed_app.sql")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(NULL_OVERRIDES)  # type: ignore[arg-type]
+        done = attach_cli(url)
+        assert done.returncode == 0, done.stderr
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert scalar(conn, "select count(*) from project_assets where overridden_fields is null") == 0
+            assert scalar(conn, "select attnotnull from pg_attribute where attrelid = 'project_assets'::regclass"
+                                " and attname = 'overridden_fields'") is False
+            linked = scalar(conn, "select id from project_assets where global_asset_id is not null")
+            local = scalar(conn, "select id from project_assets where global_asset_id is null")
+            conn.execute("update project_assets set overridden_fields = null where id in (%s, %s)", [linked, local])
+            assert conn.execute("select overridden_fields from project_assets order by name").fetchall() == [
+                ([],), ([],)]
+            conn.execute("update project_assets set description = %s", [TORN])
+            assert conn.execute("select overridden_fields from project_assets order by name").fetchall() == [
+                (["description"],), (["description"],)]
+            conn.execute("update global_assets set description = %s, name = 'John' where id = %s",
+                         [GREY, library_id(1)])
+            report = scalar(conn, "select sync_project_asset(%s)", [linked])
+            assert (report["updated_fields"], report["conflict_fields"]) == (["name"], ["description"])
+            assert scalar(conn, "select description from project_assets where id = %s", [linked]) == TORN
+            new = scalar(conn, "insert into project_assets (project_id, name, asset_type, overridden_fields)"
+                               " values (%s, 'Lamp', 'prop', null) returning overridden_fields", [project_id(1)])
+            assert new == []
+
+
 # -- refusals: each changes nothing and names what to change ------------------------------------------------
 
 REFUSAL_TABLES = """

@@ -356,12 +356,13 @@ begin
         p_copies, v_differs, p_library, v_link, v_library_key
     )
     using array(select f.name from unnest(v_fields) as f);
-    -- Copies that are not linked keep no stray override names either.
+    -- Copies that are not linked keep no stray override names either, and none keeps a NULL list (an app's
+    -- nullable overridden_fields): NULL is no override, and tracking needs a list to add to.
     execute pg_catalog.format(
         'update %1$s as c set overridden_fields = array('
         || 'select f.name from unnest($1) with ordinality as f (name, n) '
         || 'where f.name = any(c.overridden_fields) order by f.n) '
-        || 'where c.%2$I is null and not (c.overridden_fields <@ $1)',
+        || 'where c.%2$I is null and (c.overridden_fields is null or not (c.overridden_fields <@ $1))',
         p_copies, v_link
     )
     using array(select f.name from unnest(v_fields) as f);
