@@ -15,7 +15,7 @@ declare
     v_bad text;
 begin
     if p_fields is null then
-        return '{}';
+        return '{}'::text[];
     end if;
     select u.field into v_bad
     from unnest(p_fields) with ordinality as u (field, n)
