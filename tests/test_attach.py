@@ -238,7 +238,7 @@ def test_attach_adds_the_missing_columns_and_never_rewrites_or_touches_the_apps_
     assert after["acls"] == before["acls"], "--grant-to granted or revoked something on the app's tables"
     assert after["comment"] == "The app's own words about this column."
     added = scalar(owner, "select added_columns from assetsync.attachment")
-    assert sorted((c["table"], c["column"]) for c in added) == [
+    assert sorted((c["table"], c["column"]) for c in added if "column" in c) == [
         ("public.global_assets", "version"),
         ("public.project_assets", "global_version"),
         ("public.project_assets", "sync_conflicts"),
@@ -623,11 +623,14 @@ def test_uninstall_keeps_the_apps_tables_drop_columns_drops_the_added_ones_and_a
         with psycopg.connect(url, autocommit=True) as conn:
             app_columns = scalar(conn, COLUMNS)
             rows_before = rows_fingerprint(conn)
+            catalogue_before = scalar(conn, CATALOGUE)
         assert attach_cli(url).returncode == 0
         done = cli("uninstall", "--dsn", url, "--db-dir", str(DB_DIR), "--drop-columns")
         assert done.returncode == 0, done.stderr
         with psycopg.connect(url, autocommit=True) as conn:
             assert scalar(conn, COLUMNS) == app_columns
+            # Every check, index and column comment attach added is gone; the app's own comment stays.
+            assert scalar(conn, CATALOGUE) == catalogue_before
             assert scalar(conn, "select to_regnamespace('assetsync')") is None
             assert scalar(conn, "select count(*) from pg_trigger where tgrelid = 'public.project_assets'::regclass"
                                 " and not tgisinternal") == 0
@@ -641,12 +644,22 @@ def test_uninstall_keeps_the_apps_tables_drop_columns_drops_the_added_ones_and_a
             columns = scalar(conn, COLUMNS)
             assert all(c in columns for c in ADDED)
             assert scalar(conn, "select to_regclass('public.global_asset_versions')") is None
+            # Only the kept columns differ from what the app had: no comment, check or index of assetsync's.
+            lines_before = set(catalogue_before.split("\n"))
+            extra = sorted(
+                line for line in set(scalar(conn, CATALOGUE).split("\n")) - lines_before
+                if not line.endswith("NOT NULL version")  # PostgreSQL 18 lists the kept column's NOT NULL
+            )
+            assert [line.split(" ")[1] for line in extra] == sorted(ADDED), extra
+            assert all("comment= " in line for line in extra)
+            assert lines_before <= set(scalar(conn, CATALOGUE).split("\n"))
         done = attach_cli(url)
         assert done.returncode == 0, done.stderr
         with psycopg.connect(url, autocommit=True) as conn:
             assert scalar(conn, "select count(*) from project_asset_sync_status where state = 'up_to_date'") == ASSETS
             # The columns a plain uninstall kept are the app's now: this attach added none.
-            assert scalar(conn, "select added_columns from assetsync.attachment") == []
+            added = scalar(conn, "select added_columns from assetsync.attachment")
+            assert [c for c in added if "column" in c] == []
 
 
 def test_bundle_attach_applied_with_psql_gives_what_migrate_attach_gives_and_twice_changes_nothing(

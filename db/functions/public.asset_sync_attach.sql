@@ -42,6 +42,7 @@ declare
     v_differs text;
     v_bad text;
     v_unversioned bigint;
+    v_app_objects text[];
 begin
     if p_library is null or p_copies is null or p_options is null then
         raise exception using
@@ -241,6 +242,17 @@ begin
     end if;
 
     -- Everything checked: add what is missing. No table is rewritten: constant defaults only.
+    -- What the app has now (constraints, indexes, column comments), so that what attach adds besides columns
+    -- is recorded below and uninstall removes it.
+    v_app_objects := array(
+        select 'constraint ' || c.conname from pg_catalog.pg_constraint as c where c.conrelid = p_copies
+        union all
+        select 'index ' || i.indexrelid::regclass::text from pg_catalog.pg_index as i where i.indrelid = p_copies
+        union all
+        select 'comment ' || a.attrelid::regclass::text || '.' || a.attname
+        from pg_catalog.pg_attribute as a
+        where a.attrelid in (p_library, p_copies) and pg_catalog.col_description(a.attrelid, a.attnum) is not null
+    );
     if assetsync.column_type(p_library, 'version') is null then
         execute pg_catalog.format('alter table %s add column version integer not null default 1', p_library);
         v_added := v_added || pg_catalog.jsonb_build_object('table', p_library::text, 'column', 'version');
@@ -297,6 +309,27 @@ begin
         || 'a sync keeps their values (assetsync).');
     perform assetsync.comment_if_missing(p_copies, 'sync_conflicts', 'Per overridden field the library changed '
         || 'too: {base, local, global, global_version, detected_at} (written only by assetsync).');
+
+    -- Besides the columns, added_columns records the constraints, indexes and column comments attach made:
+    -- uninstall removes those and keeps the columns (unless --drop-columns).
+    v_added := v_added || coalesce((
+        select pg_catalog.jsonb_agg(o.item order by o.item::text)
+        from (
+            select pg_catalog.jsonb_build_object('table', p_copies::text, 'constraint', c.conname) as item
+            from pg_catalog.pg_constraint as c
+            where c.conrelid = p_copies and 'constraint ' || c.conname <> all(v_app_objects)
+            union all
+            select pg_catalog.jsonb_build_object('table', p_copies::text, 'index', i.indexrelid::regclass::text)
+            from pg_catalog.pg_index as i
+            where i.indrelid = p_copies and 'index ' || i.indexrelid::regclass::text <> all(v_app_objects)
+            union all
+            select pg_catalog.jsonb_build_object('table', a.attrelid::regclass::text, 'comment', a.attname)
+            from pg_catalog.pg_attribute as a
+            where
+                a.attrelid in (p_library, p_copies) and pg_catalog.col_description(a.attrelid, a.attnum) is not null
+                and 'comment ' || a.attrelid::regclass::text || '.' || a.attname <> all(v_app_objects)
+        ) as o
+    ), '[]');
 
     insert into assetsync.attachment (
         library, copies, versions, projects, library_key, copies_key, projects_key, link_column,
