@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint migrate status bench soak golden clean clean-data venv
+.PHONY: demo test lint migrate status bench bench-attach soak golden clean clean-data venv
 
 # Development targets run the SQL of this checkout (--db-dir db); an installed assetsync runs the SQL it ships.
 DB_DIR := --db-dir db
@@ -39,6 +39,10 @@ status: $(STAMP)
 # Benchmarks (issue 7): full mode ~12 min, BENCH_ARGS=--quick ~1 min; see bench/README.md.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Attach (issue 14) on 100,000 copies and 10,000 library rows, three rounds, about half a minute; see bench/README.md.
+bench-attach: $(STAMP)
+	$(BIN)/python bench/attach.py $(BENCH_ARGS)
 
 # Longer runs of the reliability tests: thousands of model-based examples (ASSETSYNC_MODEL_EXAMPLES=N to
 # change), the concurrency load test for a minute, and bench/soak when it exists.

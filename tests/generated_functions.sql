@@ -1320,7 +1320,7 @@ begin
             hint = 'Set global_asset_id to link the row, or use clone_global_asset().';
     end if;
     new.sync_conflicts := coalesce(new.sync_conflicts, '{}');
-    if new.overridden_fields <> '{}' then
+    if new.overridden_fields is distinct from '{}' then
         new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id::text);
     end if;
     if new.global_asset_id is null then

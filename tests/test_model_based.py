@@ -10,17 +10,21 @@ statement returned or the SQLSTATE it failed with.
 Value domains are tiny on purpose, so that equal values, overrides and conflicts happen all the time.
 
 Settings: ASSETSYNC_MODEL_EXAMPLES (default 200) examples of up to 30 steps; `make soak` runs thousands.
+The same machine runs on the seed app's own tables (tests/sql/seed_app.sql, no rows) attached with
+asset_sync_attach(), with ASSETSYNC_MODEL_ATTACHED_EXAMPLES (default 40) examples.
 On a failure, the assertion message holds the exact SQL that ran, to replay in psql.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -38,10 +42,12 @@ from hypothesis.stateful import (
 )
 from psycopg import sql
 
+from assetsync import runner
 from model import KEEP_LOCAL, TAKE_GLOBAL, Conflict, DiffRow, Model, ModelError, StatusRow
-from pg import PgServer, create_database, drop_database
+from pg import REPO_DB_DIR, PgServer, admin_exec, create_database, drop_database
 
 EXAMPLES = int(os.environ.get("ASSETSYNC_MODEL_EXAMPLES", "200"))
+ATTACHED_EXAMPLES = int(os.environ.get("ASSETSYNC_MODEL_ATTACHED_EXAMPLES", "40"))
 STEPS = int(os.environ.get("ASSETSYNC_MODEL_STEPS", "30"))
 
 U1 = "11111111-1111-4111-8111-111111111111"
@@ -107,8 +113,11 @@ class DatabasePool:
 
     AHEAD = 2
 
-    def __init__(self, server: PgServer, template: str) -> None:
-        self.server, self.template = server, template
+    def __init__(
+        self, server: PgServer, template: str, examples: int = EXAMPLES, project_name_column: str = "name"
+    ) -> None:
+        self.server, self.template, self.examples = server, template, examples
+        self.project_name_column = project_name_column  # the seed app calls it title
         self.executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="model-db")
         self.ready: deque[Future[tuple[str, psycopg.Connection[Any]]]] = deque()
 
@@ -136,16 +145,50 @@ STATS: Counter[str] = Counter()
 COLUMN_ORDER_CHECKED: list[bool] = []
 
 
-@pytest.fixture(scope="module")
-def machine_env(pg_server: PgServer, template_db: str) -> Iterator[DatabasePool]:
-    """Hands the session's server and migrated template to the state machine, as a pool of fresh databases."""
-    pool = DatabasePool(pg_server, template_db)
-    POOL.append(pool)
+SEED_APP = Path(__file__).resolve().parent / "sql" / "seed_app.sql"
+# The seed app's tables as the machine needs them: a user who owns what the machine inserts (the app's
+# user_id columns get that default; the app's RLS does not apply to the owner), and the style capsules
+# the machine's visual_style_capsule_id values reference.
+SEED_APP_FIXTURE = f"""
+insert into app_auth.users (id, email) values ('{U1}', 'model@example.com');
+insert into public.visual_style_capsules (id, name) values ('{U1}', 'one'), ('{U2}', 'two');
+alter table public.projects alter column user_id set default '{U1}';
+alter table public.global_assets alter column user_id set default '{U1}';
+"""
+
+
+@contextlib.contextmanager
+def attached_seed_app_template(server: PgServer) -> Iterator[str]:
+    """A template database: tests/sql/seed_app.sql with no rows, attached as `migrate --attach` does."""
+    name = create_database(server)
     try:
-        yield pool
+        with psycopg.connect(server.url(name), autocommit=True) as conn:
+            conn.execute(SEED_APP.read_text() + SEED_APP_FIXTURE)  # type: ignore[arg-type]
+        attach = runner.Attach("public.global_assets", "public.project_assets")
+        runner.migrate(server.url(name), REPO_DB_DIR, attach=attach)
+        admin_exec(server, sql.SQL("alter database {} is_template true").format(sql.Identifier(name)))
+        yield name
     finally:
-        POOL.remove(pool)
-        pool.close()
+        admin_exec(server, sql.SQL("alter database {} is_template false").format(sql.Identifier(name)))
+        drop_database(server, name)
+
+
+@pytest.fixture(scope="module", params=["assetsync's tables", "the seed app's tables attached"])
+def machine_env(request: pytest.FixtureRequest, pg_server: PgServer, template_db: str) -> Iterator[DatabasePool]:
+    """Hands the session's server and a migrated template to the state machine, as a pool of fresh databases:
+    assetsync's own tables, or the seed app's attached."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "assetsync's tables":
+            pool = DatabasePool(pg_server, template_db)
+        else:
+            template = stack.enter_context(attached_seed_app_template(pg_server))
+            pool = DatabasePool(pg_server, template, ATTACHED_EXAMPLES, "title")
+        POOL.append(pool)
+        try:
+            yield pool
+        finally:
+            POOL.remove(pool)
+            pool.close()
 
 
 def norm(value: Any) -> Any:
@@ -174,7 +217,9 @@ class AssetSyncMachine(RuleBasedStateMachine):
         STATS["examples"] += 1
         self.apply(
             "insert projects",
-            sql.SQL("insert into projects (id, name) values ({}, 'P1'), ({}, 'P2')").format(*PROJECTS),
+            sql.SQL("insert into projects (id, {}) values ({}, 'P1'), ({}, 'P2')").format(
+                sql.Identifier(self.pool.project_name_column), *PROJECTS
+            ),
             lambda: self.model.add_projects(PROJECTS),
         )
         if not COLUMN_ORDER_CHECKED:
@@ -684,7 +729,7 @@ def test_database_agrees_with_model(machine_env: DatabasePool) -> None:
     run_state_machine_as_test(
         AssetSyncMachine,
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=machine_env.examples,
             stateful_step_count=STEPS,
             deadline=None,
             database=None,

@@ -1,5 +1,7 @@
 -- Validates a client-written overridden_fields: only synced field names (23514), as a set (duplicates
--- collapse, first occurrence wins). Called by the tracking trigger only when a client changed the list.
+-- collapse, first occurrence wins); NULL is no override, '{}' (an app's attached overridden_fields may be
+-- nullable, and a NULL there would hide every later edit from tracking). Called by the tracking trigger
+-- only when a client changed the list.
 
 create or replace function assetsync.checked_overridden_fields(p_fields text[], p_project_asset_id text)
 returns text[]
@@ -13,7 +15,7 @@ declare
     v_bad text;
 begin
     if p_fields is null then
-        return null;
+        return '{}'::text[];
     end if;
     select u.field into v_bad
     from unnest(p_fields) with ordinality as u (field, n)
@@ -41,4 +43,5 @@ $fn$;
 
 comment on function assetsync.checked_overridden_fields(text[], text) is
 'Returns overridden_fields as a set (first occurrence kept, duplicates dropped); raises 23514 naming the '
-'first name that is not a synced field. Used by the tracking trigger when a client writes the list.';
+'first name that is not a synced field; NULL becomes ''{}''. Used by the tracking trigger when a client '
+'writes the list.';

@@ -194,7 +194,7 @@ begin
             hint = 'Set global_asset_id to link the row, or use clone_global_asset().';
     end if;
     new.sync_conflicts := coalesce(new.sync_conflicts, '{}');
-    if new.overridden_fields <> '{}' then
+    if new.overridden_fields is distinct from '{}' then
         new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.{copies_key}::text);
     end if;
     if new.{link} is null then

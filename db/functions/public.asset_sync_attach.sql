@@ -41,6 +41,8 @@ declare
     v_snapshot record;
     v_differs text;
     v_bad text;
+    v_unversioned bigint;
+    v_app_objects text[];
 begin
     if p_library is null or p_copies is null or p_options is null then
         raise exception using
@@ -199,6 +201,26 @@ begin
             hint = 'Name another history table with the option versions_table.';
     end if;
 
+    -- An existing version column is kept as it is: each row's version is the base of its first snapshot, so
+    -- it must be a version (from 1) on every row.
+    if assetsync.column_type(p_library, 'version') is not null then
+        execute pg_catalog.format('select pg_catalog.count(*) from %s where version is null or version < 1', p_library)
+        into v_unversioned;
+        if v_unversioned > 0 then
+            raise exception using
+                errcode = '42P16',
+                message = pg_catalog.format(
+                    'column version of %s is NULL or below 1 in %s row(s); assetsync needs a version from 1 on '
+                    || 'every row', p_library, v_unversioned
+                ),
+                detail = 'An existing version column is kept: each row''s version is the base of its first snapshot.',
+                hint = pg_catalog.format(
+                    'Give those rows a version, for example: update %s set version = 1 where version is null '
+                    || 'or version < 1; or rename the column, then attach again.', p_library
+                );
+        end if;
+    end if;
+
     -- One pair per database.
     select a.* into v_existing from assetsync.attachment as a;
     if found then
@@ -220,6 +242,17 @@ begin
     end if;
 
     -- Everything checked: add what is missing. No table is rewritten: constant defaults only.
+    -- What the app has now (constraints, indexes, column comments), so that what attach adds besides columns
+    -- is recorded below and uninstall removes it.
+    v_app_objects := array(
+        select 'constraint ' || c.conname from pg_catalog.pg_constraint as c where c.conrelid = p_copies
+        union all
+        select 'index ' || i.indexrelid::regclass::text from pg_catalog.pg_index as i where i.indrelid = p_copies
+        union all
+        select 'comment ' || a.attrelid::regclass::text || '.' || a.attname
+        from pg_catalog.pg_attribute as a
+        where a.attrelid in (p_library, p_copies) and pg_catalog.col_description(a.attrelid, a.attnum) is not null
+    );
     if assetsync.column_type(p_library, 'version') is null then
         execute pg_catalog.format('alter table %s add column version integer not null default 1', p_library);
         v_added := v_added || pg_catalog.jsonb_build_object('table', p_library::text, 'column', 'version');
@@ -276,6 +309,27 @@ begin
         || 'a sync keeps their values (assetsync).');
     perform assetsync.comment_if_missing(p_copies, 'sync_conflicts', 'Per overridden field the library changed '
         || 'too: {base, local, global, global_version, detected_at} (written only by assetsync).');
+
+    -- Besides the columns, added_columns records the constraints, indexes and column comments attach made:
+    -- uninstall removes those and keeps the columns (unless --drop-columns).
+    v_added := v_added || coalesce((
+        select pg_catalog.jsonb_agg(o.item order by o.item::text)
+        from (
+            select pg_catalog.jsonb_build_object('table', p_copies::text, 'constraint', c.conname) as item
+            from pg_catalog.pg_constraint as c
+            where c.conrelid = p_copies and 'constraint ' || c.conname <> all(v_app_objects)
+            union all
+            select pg_catalog.jsonb_build_object('table', p_copies::text, 'index', i.indexrelid::regclass::text)
+            from pg_catalog.pg_index as i
+            where i.indrelid = p_copies and 'index ' || i.indexrelid::regclass::text <> all(v_app_objects)
+            union all
+            select pg_catalog.jsonb_build_object('table', a.attrelid::regclass::text, 'comment', a.attname)
+            from pg_catalog.pg_attribute as a
+            where
+                a.attrelid in (p_library, p_copies) and pg_catalog.col_description(a.attrelid, a.attnum) is not null
+                and 'comment ' || a.attrelid::regclass::text || '.' || a.attname <> all(v_app_objects)
+        ) as o
+    ), '[]');
 
     insert into assetsync.attachment (
         library, copies, versions, projects, library_key, copies_key, projects_key, link_column,
@@ -335,12 +389,13 @@ begin
         p_copies, v_differs, p_library, v_link, v_library_key
     )
     using array(select f.name from unnest(v_fields) as f);
-    -- Copies that are not linked keep no stray override names either.
+    -- Copies that are not linked keep no stray override names either, and none keeps a NULL list (an app's
+    -- nullable overridden_fields): NULL is no override, and tracking needs a list to add to.
     execute pg_catalog.format(
         'update %1$s as c set overridden_fields = array('
         || 'select f.name from unnest($1) with ordinality as f (name, n) '
         || 'where f.name = any(c.overridden_fields) order by f.n) '
-        || 'where c.%2$I is null and not (c.overridden_fields <@ $1)',
+        || 'where c.%2$I is null and (c.overridden_fields is null or not (c.overridden_fields <@ $1))',
         p_copies, v_link
     )
     using array(select f.name from unnest(v_fields) as f);

@@ -50,8 +50,9 @@ comment on column assetsync.attachment.owns_tables is
 'True for assetsync''s own tables (migrations 003-006), false for an app''s attached tables, which '
 '`assetsync uninstall` keeps.';
 comment on column assetsync.attachment.added_columns is
-'Columns asset_sync_attach() added to the app''s tables, as [{"table": ..., "column": ...}]: '
-'`uninstall --drop-columns` drops them.';
+'What asset_sync_attach() added to the app''s tables, as JSON objects: {"table", "column"} for a column (kept '
+'by `uninstall`, dropped with --drop-columns), and entries for the checks, indexes and column comments it made '
+'(removed by `uninstall`).';
 comment on column assetsync.attachment.attached_at is 'When the pair was attached.';
 
 create type assetsync.generator_input as (

@@ -38,8 +38,8 @@ begin
     perform pg_catalog.set_config('{refusal}', '', false);
     if pg_catalog.to_regclass('assetsync.migration_history') is null then
         select pg_catalog.string_agg(pg_catalog.format('public.%I', t.name), ', ')
-            || ' exist and assetsync is not installed: they are not assetsync''s (attaching to an app''s own '
-            || 'tables comes in a later version)'
+            || ' exist and assetsync is not installed: they are not assetsync''s; to adopt an app''s own '
+            || 'tables, attach them with `assetsync bundle --attach LIBRARY COPIES` (see docs/attach.md)'
         into v_refusal
         from pg_catalog.unnest(v_data_tables) as t (name)
         where pg_catalog.to_regclass(pg_catalog.format('public.%I', t.name)) is not null;
@@ -114,9 +114,25 @@ def _history_insert(file: SqlFile) -> str:
     return f"insert into assetsync.migration_history (file, kind, migration_number, checksum) values ({values});"
 
 
+def _indent_outside_quotes(body: str, prefix: str) -> str:
+    """body with prefix before each non-empty line, except the lines of a file's text between the dollar quotes
+    of _dollar_quoted: that text runs as it is, so functions get the same source as `assetsync migrate` gives
+    them and a multi-line string literal keeps its value."""
+    lines, quote = [], None
+    for line in body.splitlines():
+        inside = quote is not None
+        if quote is None:
+            opening = re.search(r"(\$assetsync_sql\d*\$)$", line)
+            quote = opening.group(1) if opening else None
+        elif line.startswith(quote):
+            quote, inside = None, False
+        lines.append(line if inside or not line else prefix + line)
+    return "\n".join(lines)
+
+
 def _guarded(comment: str, condition: str, body: str) -> str:
     """A DO block that re-raises a refusal, then runs body when condition holds."""
-    indented = "\n".join(("        " + line) if line else "" for line in body.splitlines())
+    indented = _indent_outside_quotes(body, "        ")
     return (
         f"\n-- {comment}\n"
         "do $assetsync$\nbegin\n" + _guard() + f"    if {condition} then\n{indented}\n    end if;\nend\n$assetsync$;\n"

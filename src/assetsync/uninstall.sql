@@ -166,11 +166,30 @@ begin
         execute 'drop sequence ' || v_found;
     end if;
 
-    -- The columns asset_sync_attach() added to an app's tables: kept, unless --drop-columns.
+    -- What asset_sync_attach() added to an app's tables besides columns (constraints, indexes, comments on
+    -- columns): removed. The columns it added: kept, unless --drop-columns.
+    if not v_owns_tables then
+        for v_statement in
+            select
+                case
+                    when c ? 'constraint' then pg_catalog.format(
+                        'alter table %s drop constraint if exists %I', c ->> 'table', c ->> 'constraint'
+                    )
+                    when c ? 'index' then pg_catalog.format('drop index if exists %s', c ->> 'index')
+                    else pg_catalog.format('comment on column %s.%I is null', c ->> 'table', c ->> 'comment')
+                end
+            from pg_catalog.jsonb_array_elements(coalesce(v_added, '[]')) as c
+            where c ? 'constraint' or c ? 'index' or c ? 'comment'
+        loop
+            raise notice '%', v_statement;
+            execute v_statement;
+        end loop;
+    end if;
     if v_drop_columns and not v_owns_tables then
         for v_statement in
             select pg_catalog.format('alter table %s drop column if exists %I', c ->> 'table', c ->> 'column')
             from pg_catalog.jsonb_array_elements(v_added) as c
+            where c ? 'column'
         loop
             raise notice '%', v_statement;
             execute v_statement;
