@@ -1209,7 +1209,6 @@ begin
                     hint = 'Use sync_project_asset(), resolve_sync_conflict() or revert_project_asset_fields().';
             end if;
             if new.global_asset_id is distinct from old.global_asset_id and new.global_asset_id is not null then
-
                 select g.* into v_global from public.global_assets as g where g.id = new.global_asset_id;
                 if not found then
                     raise exception using
@@ -1232,7 +1231,6 @@ begin
                     'link', new.id, assetsync.copy_state(old), assetsync.copy_state(new)
                 );
                 return new;
-
             end if;
             -- Detaching (global_asset_id set to NULL) keeps every value, the overrides, global_version and
             -- the conflict entries, as a record of where the copy stood: plain tracking follows.
@@ -1326,7 +1324,6 @@ begin
     if new.global_asset_id is null then
         return new;
     end if;
-
     select g.* into v_global from public.global_assets as g where g.id = new.global_asset_id;
     if not found then
         raise exception using
@@ -1346,7 +1343,6 @@ begin
         case when new.visual_style_capsule_id is distinct from v_global.visual_style_capsule_id then 'visual_style_capsule_id' end
     ]::text[], null);
     return new;
-
 end;
 $function$
 

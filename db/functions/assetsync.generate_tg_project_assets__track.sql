@@ -52,8 +52,7 @@ begin
     -- Linking (INSERT with global_asset_id, or an UPDATE that sets or changes it) wins over tracking:
     -- the overridden fields are exactly those that differ from the global.
     v_link := pg_catalog.format(
-        assetsync.sql_render($link$
-    select g.* into v_global from {library} as g where g.{library_key} = new.{link};
+        assetsync.sql_render($link$    select g.* into v_global from {library} as g where g.{library_key} = new.{link};
     if not found then
         raise exception using
             errcode = 'P0002',
@@ -67,8 +66,7 @@ begin
     new.overridden_fields := pg_catalog.array_remove(array[
 %1$s
     ]::text[], null);
-    return new;
-$link$, p_for.pair),
+    return new;$link$, p_for.pair),
         coalesce(v_link_marks, '        null')
     );
 
@@ -205,7 +203,7 @@ end;
 $tpl$, p_for.pair),
             coalesce(v_unmarked, 'false'),
             coalesce(v_marks, '                    null'),
-            pg_catalog.replace(
+            '            ' || pg_catalog.replace(
                 pg_catalog.replace(
                     v_link,
                     E'\n    return new;',
