@@ -1922,7 +1922,12 @@ VIEW public.project_asset_sync_status
      LEFT JOIN public.global_assets g ON ((pa.global_asset_id = g.id)));
 
 VIEW public.synced_field_settings
- SELECT field,
-    merge
-   FROM ( VALUES ('name'::text,'whole'::text,1), ('asset_type'::text,'whole'::text,2), ('description'::text,'whole'::text,3), ('image_key_url'::text,'whole'::text,4), ('visual_style_capsule_id'::text,'whole'::text,5)) s(field, merge, ord)
-  ORDER BY ord;
+ SELECT f.field,
+    m.merge
+   FROM (unnest('{name,asset_type,description,image_key_url,visual_style_capsule_id}'::text[]) WITH ORDINALITY f(field, ord)
+     CROSS JOIN LATERAL ( SELECT
+                CASE
+                    WHEN (f.field = ANY ('{}'::text[])) THEN 'text'::text
+                    ELSE 'whole'::text
+                END AS "case") m(merge))
+  ORDER BY f.ord;

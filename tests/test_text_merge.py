@@ -428,3 +428,42 @@ def test_set_synced_field_merge_needs_the_owner(db: Conn) -> None:
         revoke = sql.SQL("revoke all on function set_synced_field_merge(text, text) from {}")
         db.execute(revoke.format(sql.Identifier(role)))
         db.execute(sql.SQL("drop role {}").format(sql.Identifier(role)))
+
+
+def test_text_typed_fields_are_text_varchar_and_domains_over_them(conn: Conn) -> None:
+    conn.execute("create domain short_note as varchar(40) check (value <> 'forbidden')")
+    for table in ("global_assets", "project_assets"):
+        conn.execute(f"alter table {table} add column note short_note, add column tags text[], add column code char(3)")
+    conn.execute("select asset_sync_refresh()")
+    conn.execute("select set_synced_field_merge('note', 'text')")
+    for field in ("tags", "code"):
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            conn.execute("select set_synced_field_merge(%s, 'text')", (field,))
+    assert conn.execute("select field, merge from synced_field_settings where merge = 'text'").fetchall() == [
+        ("note", "text")
+    ]
+    project = new_project(conn)
+    global_id = new_global(conn, "John Doe", note="a tall man", tags=["a"], code="abc")
+    copy = clone(conn, global_id, project)
+    conn.execute("update project_assets set note = 'a tall man, torn' where id = %s", (copy,))
+    conn.execute("update global_assets set note = 'a short man' where id = %s", (global_id,))
+    rows = {r[0]: r for r in conn.execute("select * from project_asset_visual_diff(%s)", (copy,)).fetchall()}
+    assert rows["note"][1] == "will_merge"
+    assert rows["note"][2] == [
+        {"op": "equal", "text": "a tall "},
+        {"op": "delete", "text": "man"},
+        {"op": "insert", "text": "man, torn"},
+    ]
+    assert rows["tags"][2:] == rows["code"][2:] == (None, None, None)
+    report = sync(conn, copy)
+    assert report["merged_fields"] == ["note"]
+    assert conn.execute("select note from project_assets where id = %s", (copy,)).fetchone() == ("a short man, torn",)
+    # The setting lives while the field is synced.
+    for table in ("global_assets", "project_assets"):
+        conn.execute(f"alter table {table} drop column note")
+    conn.execute("select asset_sync_refresh()")
+    assert conn.execute("select count(*) from synced_field_settings where field = 'note'").fetchone() == (0,)
+    for table in ("global_assets", "project_assets"):
+        conn.execute(f"alter table {table} add column note text")
+    conn.execute("select asset_sync_refresh()")
+    assert conn.execute("select merge from synced_field_settings where field = 'note'").fetchone() == ("whole",)

@@ -35,7 +35,7 @@ $tpl$,
             (
                 select coalesce(pg_catalog.array_agg(u.name order by u.n), '{}')
                 from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
-                where u.base_type = 'text' or u.base_type like 'character varying%'
+                where u.base_type ~ '^(text|character varying(\(\d+\))?)$'
             )
         ),
         'One row per synced field in column order, as project_asset_diff() (same states and errors), with the '

@@ -1,5 +1,5 @@
 -- Generates the view public.synced_field_settings (field, merge): one row per synced field in column order,
--- with its merge mode baked in from the generator input, so reading it needs no access to
+-- with the names of the text-mode fields baked in from the generator input, so reading it needs no access to
 -- assetsync.synced_field_settings (which only the owner reads).
 
 create or replace function assetsync.generate_synced_field_settings(p_for assetsync.generator_input)
@@ -14,19 +14,20 @@ begin
         'public.synced_field_settings',
         pg_catalog.format(
             E'create or replace view public.synced_field_settings\nwith (security_invoker = true)\nas\n'
-            || E'select s.field, s.merge\nfrom (\n    %s\n) as s (field, merge, ord)\norder by s.ord;\n\n'
+            || E'select\n    f.field,\n    m.merge\nfrom pg_catalog.unnest(%L::text[]) with ordinality as f (field, ord)\n'
+            || E'cross join lateral (\n    select case when f.field = any(%L::text[]) then ''text'' else ''whole'' end\n'
+            || E') as m (merge)\norder by f.ord;\n\n'
             || E'comment on view public.synced_field_settings is %L;\n'
             || E'comment on column public.synced_field_settings.field is %L;\n'
             || E'comment on column public.synced_field_settings.merge is %L;\n',
-            coalesce(
-                'values ' || (
-                    select pg_catalog.string_agg(
-                        pg_catalog.format('(%L::text, %L::text, %s)', u.name, coalesce(u.merge, 'whole'), u.n),
-                        E',\n    ' order by u.n
-                    )
-                    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
-                ),
-                'select null::text, null::text, null::bigint where false'
+            (
+                select coalesce(pg_catalog.array_agg(u.name order by u.n), '{}')
+                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
+            ),
+            (
+                select coalesce(pg_catalog.array_agg(u.name order by u.n), '{}')
+                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
+                where u.merge = 'text'
             ),
             'One row per synced field, in column order: its merge mode, whole (a conflict whenever both sides '
             || 'changed it) or text (a word-level three-way merge first). Set with set_synced_field_merge(). '

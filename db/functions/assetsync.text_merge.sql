@@ -21,19 +21,17 @@ declare
     v_dl record;
     v_dg record;
     -- Every change, local then global: base range [c_from, c_to), replacement text, side.
-    v_from integer[] := '{}';
-    v_to integer[] := '{}';
-    v_text text[] := '{}';
-    v_side text[] := '{}';
-    v_group integer[] := '{}';
+    v_from integer[] := '{}'::integer[];
+    v_to integer[] := '{}'::integer[];
+    v_text text[] := '{}'::text[];
+    v_side text[] := '{}'::text[];
+    v_group integer[] := '{}'::integer[];
     v_nl integer;
     v_n integer := 0;
-    v_i integer;
-    v_j integer;
     v_old integer;
     v_new integer;
     v_conflict boolean := false;
-    v_hunks jsonb := '[]';
+    v_hunks jsonb := '[]'::jsonb;
     v_grp record;
 begin
     v_dl := assetsync.token_diff(v_base, v_l);

@@ -27,27 +27,26 @@ declare
     v_mm integer;
     v_off integer;
     v_v integer[];
-    v_trace integer[] := '{}';
+    v_trace integer[] := '{}'::integer[];
     v_d integer;
     v_k integer;
-    v_i integer;
     v_x integer;
     v_y integer;
     v_px integer;
     v_py integer;
     v_pk integer;
     v_found integer;
-    v_edit_del boolean[] := '{}';
-    v_edit_x integer[] := '{}';
-    v_edit_y integer[] := '{}';
+    v_edit_del boolean[] := '{}'::boolean[];
+    v_edit_x integer[] := '{}'::integer[];
+    v_edit_y integer[] := '{}'::integer[];
     v_e integer := 0;
     v_h integer := 0;
     v_open boolean := false;
 begin
-    a_from := '{}';
-    a_to := '{}';
-    b_from := '{}';
-    b_to := '{}';
+    a_from := '{}'::integer[];
+    a_to := '{}'::integer[];
+    b_from := '{}'::integer[];
+    b_to := '{}'::integer[];
     while v_pre < v_n and v_pre < v_m and p_a[v_pre + 1] = p_b[v_pre + 1] loop
         v_pre := v_pre + 1;
     end loop;

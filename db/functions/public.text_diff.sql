@@ -13,10 +13,9 @@ declare
     v_a text[] := assetsync.text_tokens(p_old);
     v_b text[] := assetsync.text_tokens(p_new);
     v_hunks record;
-    v_ops text[] := '{}';
-    v_texts text[] := '{}';
+    v_ops text[] := '{}'::text[];
+    v_texts text[] := '{}'::text[];
     v_at integer := 0;
-    v_i integer;
 begin
     v_hunks := assetsync.token_diff(v_a, v_b);
     for v_i in 1..coalesce(pg_catalog.cardinality(v_hunks.a_from), 0) loop

@@ -315,8 +315,8 @@ def run(url: str, out: TextIO, colour: bool) -> None:
         p.heading(
             "Update from Global merges A's description",
             "The sync takes both edits: A's description becomes the merged text and stays overridden; the"
-            " report lists it under merged (a conflict entry, had there been one, would be dropped). The merge is part of the sync's journal"
-            " row, so undo_project_asset_change() could put A's text back.",
+            " report lists it under merged (a conflict entry, had there been one, would be dropped). The merge"
+            " is part of the sync's journal row, so undo_project_asset_change() could put A's text back.",
             "select sync_project_asset(a)",
         )
         _report(p, "Project A", _one(conn, "select sync_project_asset(%s)", [a]))
