@@ -81,6 +81,8 @@ def check_shape(segments: list[dict[str, str]], old: str, new: str) -> None:
 @PROPS
 @given(old=texts, new=texts)
 def test_text_diff_reassembles_both_texts_and_is_minimal(db: Conn, old: str, new: str) -> None:
+    row = db.execute("select assetsync.text_tokens(%s), assetsync.text_tokens(%s)", (old, new)).fetchone()
+    assert row == (tokens(old), tokens(new))
     segments = text_diff(db, old, new)
     check_shape(segments, old, new)
     equal_tokens = sum(len(tokens(s["text"])) for s in segments if s["op"] == "equal")
