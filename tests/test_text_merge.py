@@ -294,6 +294,41 @@ def test_a_merge_never_happens_in_whole_mode(db: Conn) -> None:
     assert "hunks" not in row["sync_conflicts"]["description"]
 
 
+sentences = st.lists(st.sampled_from(["a", "tall", "man", "dirty,", "torn", "suit", " ", "\n"]), max_size=8).map(
+    "".join
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(base=sentences, local=sentences, global_=sentences, text=st.booleans())
+def test_a_sync_merges_exactly_when_text_mode_and_no_overlap(
+    db: Conn, base: str, local: str, global_: str, text: bool
+) -> None:
+    """Whatever the texts: in whole mode a sync never merges; in text mode it does what text_merge() says."""
+    db.execute("select set_synced_field_merge('description', %s)", ("text" if text else "whole",))
+    try:
+        _, _, copy = story(db, base, local, global_)
+        report = sync(db, copy)
+        row = copy_row(db, copy)
+        conflict = local != global_ and global_ != base and local != base
+        if local == base:  # the edit left nothing different: not overridden, takes the global
+            assert report["merged_fields"] == [] and row["description"] == global_
+            return
+        expected = text_merge(db, base, local, global_)
+        if not (text and conflict and expected["merged"] is not None):
+            assert report["merged_fields"] == []
+            assert row["description"] == local
+            assert ("description" in row["sync_conflicts"]) == conflict
+            assert ("hunks" in row["sync_conflicts"].get("description", {})) == (text and conflict)
+        else:
+            assert report["merged_fields"] == ["description"]
+            assert report["conflict_fields"] == []
+            assert row["description"] == expected["merged"]
+            assert row["sync_conflicts"] == {}
+    finally:
+        db.execute("select set_synced_field_merge('description', 'whole')")
+
+
 def test_an_overlap_records_the_conflict_with_its_hunks(db: Conn, text_mode: None) -> None:
     _, _, copy = story(db, global_="a tall man in a grey suit")
     states = dict(db.execute("select field, state from project_asset_diff(%s)", (copy,)).fetchall())
