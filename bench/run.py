@@ -90,7 +90,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="about a minute: smaller sizes, short runs")
     parser.add_argument("--dsn", help="a server to use instead of the embedded one (needs CREATEDB)")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="workloads to run, e.g. 1,4 (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="workloads to run, e.g. 1,4 (default: all)")
     parser.add_argument("--rounds", type=int, help="override the number of measured rounds")
     parser.add_argument("--seconds", type=int, help="override the duration of each pgbench run")
     parser.add_argument(

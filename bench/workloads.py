@@ -527,6 +527,77 @@ def explain_sync(dsn: str, first: int) -> list[str]:
     return out
 
 
+# -- 7. word-level text merge -------------------------------------------------------------
+
+
+def _words_pair(seed: int) -> tuple[str, str, str]:
+    """A 2,000-word base and two texts with 20 scattered one-word edits each, in different places."""
+    base = [f"word{(i * 7919 + seed) % 1000}" for i in range(2000)]
+    local, global_ = list(base), list(base)
+    for e in range(20):
+        local[50 + e * 100] = f"local{e}"
+        global_[100 + e * 100 - 1] = f"global{e}"
+    return " ".join(base), " ".join(local), " ".join(global_)
+
+
+def text_merge(ctx: Context) -> list[Row]:
+    cfg = ctx.cfg
+    base, local, global_ = _words_pair(1)
+    calls = 20
+    texts = {
+        # The argument varies with g (a trailing space or not), so the immutable call is not folded into one.
+        "text_diff(), 2,000 words, 20 edits": (
+            "select count(public.text_diff(%s || repeat(' ', g %% 2), %s)) from generate_series(1, 20) as g",
+            (base, local),
+        ),
+        "text_merge(), 2,000 words, 20 + 20 edits": (
+            "select count(assetsync.text_merge(%s, %s, %s || repeat(' ', g %% 2))) from generate_series(1, 20) as g",
+            (base, local, global_),
+        ),
+    }
+
+    def run_text(variant: str, warmup: bool) -> Measure:
+        query, params = texts[variant]
+        with measure_backend(ctx.conn) as m:
+            ctx.conn.execute(query, params)
+        m.value /= calls
+        m.cpu_ms = m.cpu_ms / calls if m.cpu_ms is not None else None
+        return m
+
+    rows = make_rows("7 a word-level diff and merge, per call", "ms", alternate(list(texts), cfg.rounds, run_text))
+    for row in rows:
+        goal(row, "a few ms", row.median <= 10)
+
+    # The fan-out of workload 4, where the 1% of copies in conflict hold an edit that merges cleanly with the
+    # library's (the base "v1 description 0" with a word appended; the library changed v1 to v2).
+    prepare = (
+        "update project_assets set description = 'v1 description 0 edited' "
+        f"where global_asset_id = {G0} and 'description' = any(overridden_fields)"
+    )
+    modes = {"whole mode (floor)": "whole", "text mode, 1% merge": "text"}
+
+    def run_fan(variant: str, warmup: bool) -> Measure:
+        with connect(ctx.dsn) as conn, conn.transaction(force_rollback=True):
+            conn.execute(prepare)
+            conn.execute("select set_synced_field_merge('description', %s)", (modes[variant],))
+            with measure_backend(conn) as m:
+                conn.execute(f"select sync_global_asset({G0})")
+            merged = conn.execute(
+                f"select count(*) from project_assets where global_asset_id = {G0}"
+                " and description = 'v2 description 0 edited'"
+            ).fetchone()
+            expected = cfg.fan // 100 if modes[variant] == "text" else 0
+            assert merged == (expected,), f"{variant}: {merged} merged copies, expected {expected}"
+        vacuum(ctx.conn)
+        return m
+
+    fan_rows = make_rows(
+        f"7 fan-out over {cfg.fan:,} copies, 1% merging", "ms", alternate(list(modes), cfg.long_rounds, run_fan)
+    )
+    goal(fan_rows[1], "close to whole mode", fan_rows[1].ratio <= 1.2)
+    return rows + fan_rows
+
+
 WORKLOADS: dict[str, Callable[[Context], list[Row]]] = {
     "1": tracking_bulk,
     "2": tracking_oltp,
@@ -534,4 +605,5 @@ WORKLOADS: dict[str, Callable[[Context], list[Row]]] = {
     "4": fan_out,
     "5": app_peer,
     "6": scale,
+    "7": text_merge,
 }

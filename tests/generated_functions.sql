@@ -112,7 +112,8 @@ begin
         x.b,
         x.ov,
         case
-            when pa.sync_conflicts ? x.field or (x.ov and not x.g_eq_b and not x.l_eq_g) then 'conflict'
+            when pa.sync_conflicts ? x.field or (x.ov and not x.g_eq_b and not x.l_eq_g and not x.merges) then 'conflict'
+            when x.ov and not x.g_eq_b and not x.l_eq_g then 'will_merge'
             when x.l_eq_g then 'in_sync'
             when not x.ov then 'will_update'
             else 'overridden'
@@ -124,16 +125,16 @@ begin
     cross join lateral pg_catalog.jsonb_to_record(v.snapshot) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
     cross join lateral (
         values ('name'::text, 1, 'name' = any(pa.overridden_fields), not (pa.name is distinct from g.name), not (g.name is distinct from b.name),
-             pg_catalog.to_jsonb(pa.name), pg_catalog.to_jsonb(g.name), pg_catalog.to_jsonb(b.name)),
+             pg_catalog.to_jsonb(pa.name), pg_catalog.to_jsonb(g.name), pg_catalog.to_jsonb(b.name), false),
             ('asset_type'::text, 2, 'asset_type' = any(pa.overridden_fields), not (pa.asset_type is distinct from g.asset_type), not (g.asset_type is distinct from b.asset_type),
-             pg_catalog.to_jsonb(pa.asset_type), pg_catalog.to_jsonb(g.asset_type), pg_catalog.to_jsonb(b.asset_type)),
+             pg_catalog.to_jsonb(pa.asset_type), pg_catalog.to_jsonb(g.asset_type), pg_catalog.to_jsonb(b.asset_type), false),
             ('description'::text, 3, 'description' = any(pa.overridden_fields), not (pa.description is distinct from g.description), not (g.description is distinct from b.description),
-             pg_catalog.to_jsonb(pa.description), pg_catalog.to_jsonb(g.description), pg_catalog.to_jsonb(b.description)),
+             pg_catalog.to_jsonb(pa.description), pg_catalog.to_jsonb(g.description), pg_catalog.to_jsonb(b.description), false),
             ('image_key_url'::text, 4, 'image_key_url' = any(pa.overridden_fields), not (pa.image_key_url is distinct from g.image_key_url), not (g.image_key_url is distinct from b.image_key_url),
-             pg_catalog.to_jsonb(pa.image_key_url), pg_catalog.to_jsonb(g.image_key_url), pg_catalog.to_jsonb(b.image_key_url)),
+             pg_catalog.to_jsonb(pa.image_key_url), pg_catalog.to_jsonb(g.image_key_url), pg_catalog.to_jsonb(b.image_key_url), false),
             ('visual_style_capsule_id'::text, 5, 'visual_style_capsule_id' = any(pa.overridden_fields), not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id), not (g.visual_style_capsule_id is distinct from b.visual_style_capsule_id),
-             pg_catalog.to_jsonb(pa.visual_style_capsule_id), pg_catalog.to_jsonb(g.visual_style_capsule_id), pg_catalog.to_jsonb(b.visual_style_capsule_id))
-    ) as x (field, ord, ov, l_eq_g, g_eq_b, l, g, b)
+             pg_catalog.to_jsonb(pa.visual_style_capsule_id), pg_catalog.to_jsonb(g.visual_style_capsule_id), pg_catalog.to_jsonb(b.visual_style_capsule_id), false)
+    ) as x (field, ord, ov, l_eq_g, g_eq_b, l, g, b, merges)
     where pa.id = p_project_asset_id
     order by x.ord;
 end;
@@ -341,6 +342,7 @@ begin
                 case when 'image_key_url' = any(pa.overridden_fields) then 'image_key_url' end,
                 case when 'visual_style_capsule_id' = any(pa.overridden_fields) then 'visual_style_capsule_id' end
             ]::text[], null) as kept_fields,
+            '{}'::text[] as merged_fields,
             case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
                     case when 'name' = any(pa.overridden_fields)
                         and g.name is distinct from b.name
@@ -475,7 +477,8 @@ begin
             end,
             'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
             'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
-            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
+            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields),
+            'merged_fields', pg_catalog.to_jsonb(s.merged_fields)
         ) as report
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
@@ -566,6 +569,7 @@ begin
                 case when 'image_key_url' = any(pa.overridden_fields) then 'image_key_url' end,
                 case when 'visual_style_capsule_id' = any(pa.overridden_fields) then 'visual_style_capsule_id' end
             ]::text[], null) as kept_fields,
+            '{}'::text[] as merged_fields,
             case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
                     case when 'name' = any(pa.overridden_fields)
                         and g.name is distinct from b.name
@@ -778,6 +782,7 @@ begin
                 case when 'image_key_url' = any(pa.overridden_fields) then 'image_key_url' end,
                 case when 'visual_style_capsule_id' = any(pa.overridden_fields) then 'visual_style_capsule_id' end
             ]::text[], null) as kept_fields,
+            '{}'::text[] as merged_fields,
             case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
                     case when 'name' = any(pa.overridden_fields)
                         and g.name is distinct from b.name
@@ -912,7 +917,8 @@ begin
             end,
             'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
             'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
-            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
+            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields),
+            'merged_fields', pg_catalog.to_jsonb(s.merged_fields)
         ) as report
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
@@ -1466,6 +1472,29 @@ begin
 end;
 $function$
 
+CREATE OR REPLACE FUNCTION public.project_asset_visual_diff(p_project_asset_id uuid)
+ RETURNS TABLE(field text, state text, base_to_local jsonb, base_to_global jsonb, local_to_global jsonb)
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+-- Generated by assetsync.generate_project_asset_visual_diff() from 5 synced field(s); do not edit.
+-- To change it, change the generator, then call asset_sync_refresh().
+-- Synced fields: name text, asset_type text, description text, image_key_url text,
+-- visual_style_capsule_id uuid
+begin
+    perform assetsync.linked_project_asset(p_project_asset_id);
+    return query
+    select
+        d.field,
+        d.state,
+        case when d.field = any('{name,asset_type,description,image_key_url}'::text[]) then public.text_diff(d.base_value #>> '{}', d.local_value #>> '{}') end,
+        case when d.field = any('{name,asset_type,description,image_key_url}'::text[]) then public.text_diff(d.base_value #>> '{}', d.global_value #>> '{}') end,
+        case when d.field = any('{name,asset_type,description,image_key_url}'::text[]) then public.text_diff(d.local_value #>> '{}', d.global_value #>> '{}') end
+    from assetsync.diff(p_project_asset_id) as d;
+end;
+$function$
+
 CREATE OR REPLACE FUNCTION public.resolve_sync_conflict(p_project_asset_id uuid, p_field text, p_resolution text)
  RETURNS void
  LANGUAGE plpgsql
@@ -1887,3 +1916,14 @@ VIEW public.project_asset_sync_status
         END AS state
    FROM (public.project_assets pa
      LEFT JOIN public.global_assets g ON ((pa.global_asset_id = g.id)));
+
+VIEW public.synced_field_settings
+ SELECT f.field,
+    m.merge
+   FROM (unnest('{name,asset_type,description,image_key_url,visual_style_capsule_id}'::text[]) WITH ORDINALITY f(field, ord)
+     CROSS JOIN LATERAL ( SELECT
+                CASE
+                    WHEN (f.field = ANY ('{}'::text[])) THEN 'text'::text
+                    ELSE 'whole'::text
+                END AS "case") m(merge))
+  ORDER BY f.ord;

@@ -250,6 +250,8 @@ class Model:
             "updated_fields": updated,
             "kept_fields": kept,
             "conflict_fields": conflicts,
+            # Part 3: the model's fields are all in whole mode, so nothing ever merges.
+            "merged_fields": [],
         }
 
     # ----------------------------------------------------------------------------- plain SQL writes

@@ -51,6 +51,13 @@ def test_demo_tells_the_story_and_can_run_twice(pg_server: PgServer, tmp_path: P
     assert line_with("undo_project_asset_change(", "wrote change")
     b_after = [line for line in undone if line.strip().startswith("Project B")]
     assert b_after and "navy suit" in b_after[-1], "B is back where it was before its last sync"
+    # The word-level merge: the visual diff (markers, no colour on a pipe) and a clean merge.
+    assert "[-clean-]{+dirty, torn+}" in line_with("base -> local")
+    assert "[-tall-]{+short+}" in line_with("base -> global")
+    assert "description: will_merge" in first
+    assert "merged={description}" in line_with("Project A: synced", "v6 -> v7")
+    merged = lines[lines.index(line_with("Project A: synced", "v6 -> v7")) :]
+    assert any("a short man in a dirty, torn suit" in line for line in merged if line.strip().startswith("Project A"))
     assert "Connection string: postgresql://" in first
     assert first.count("psql") >= 3
 

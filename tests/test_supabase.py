@@ -65,7 +65,11 @@ API_TABLES = {
     "public.project_asset_sync_status": {"SELECT"},
     # the journal: written by the library's triggers and functions with the caller's rights
     "public.project_asset_changes": {"SELECT", "INSERT"},
+    # Part 3: the merge mode of each synced field (set_synced_field_merge() is the owner's only)
+    "public.synced_field_settings": {"SELECT"},
 }
+# The views of the list (not updatable: a DELETE is refused before privileges are checked).
+VIEWS = {"public.project_asset_sync_status", "public.synced_field_settings"}
 API_FUNCTIONS = [
     "public.request_user_id()",
     "public.sync_project_asset(uuid)",
@@ -78,6 +82,8 @@ API_FUNCTIONS = [
     "public.rollback_global_asset(uuid,integer)",
     "public.undo_project_asset_change(bigint)",
     "public.project_asset_overrides(uuid)",
+    "public.text_diff(text,text)",
+    "public.project_asset_visual_diff(uuid)",
 ]
 # Internal functions the API role may not execute: code generators (only asset_sync_refresh() runs them) and
 # the privilege functions. Every other function of schema assetsync is one the API calls (docs/supabase.md).
@@ -321,7 +327,7 @@ def test_anon_reaches_nothing(owner: Conn, api: Conn) -> None:
     user = uuid.uuid4()
     statements = [
         *(f"select * from {table}" for table in API_TABLES),
-        *(f"delete from {table}" for table in API_TABLES if table != "public.project_asset_sync_status"),
+        *(f"delete from {table}" for table in API_TABLES if table not in VIEWS),
         "insert into projects (name) values ('x')",
         "insert into global_assets (name, asset_type) values ('x', 'prop')",
         "truncate projects",
@@ -424,6 +430,8 @@ def test_john_doe_story_as_authenticated(owner: Conn, api: Conn) -> None:
     # Tenant B sees none of it and reaches none of it.
     one(api, b, "insert into projects (name) values ('Project B') returning id")
     for table in API_TABLES:
+        if table == "public.synced_field_settings":
+            continue  # one row per synced field, the same for every tenant: settings, not tenant data
         assert one(api, b, f"select count(*) from {table} where true") == (1 if table == "public.projects" else 0)
     assert sqlstate(api, b, "select sync_project_asset(%s)", (copy,)) == "P0002"
     assert sqlstate(api, b, "select rollback_global_asset(%s, 1)", (john,)) == "P0002"
@@ -496,6 +504,10 @@ def test_an_upgrade_keeps_the_role_the_old_readme_granted(pg_server: PgServer, m
         owner.execute("select assetsync.revoke_from('authenticated')")
         owner.execute("drop table assetsync.api_grantees")
         owner.execute("delete from assetsync.migration_history where file = 'migrations/014_api_grantees.sql'")
+        # ... and before every later migration (the runner applies none below the last one applied).
+        owner.execute("drop table assetsync.synced_field_settings")
+        owner.execute("alter type assetsync.synced_field drop attribute merge")
+        owner.execute("delete from assetsync.migration_history where file = 'migrations/016_synced_field_settings.sql'")
         owner.execute("grant usage on schema assetsync to authenticated")
         owner.execute("grant execute on all functions in schema assetsync to authenticated")
         owner.execute("grant all on all tables in schema public to anon, authenticated, service_role")

@@ -45,6 +45,7 @@ REPORT_KEYS = {
     "updated_fields",
     "kept_fields",
     "conflict_fields",
+    "merged_fields",
 }
 
 
@@ -103,6 +104,7 @@ def test_john_doe_story_takes_the_image_keeps_the_torn_suit_and_records_the_conf
         "updated_fields": ["image_key_url"],
         "kept_fields": ["description"],
         "conflict_fields": ["description"],
+        "merged_fields": [],
     }
     # The library asset itself is untouched by a sync.
     assert global_asset(db, john.global_asset)["description"] == GREY

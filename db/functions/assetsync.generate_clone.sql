@@ -16,7 +16,7 @@ begin
         pg_catalog.string_agg(pg_catalog.format(', %I', u.name), '' order by u.n),
         pg_catalog.string_agg(pg_catalog.format(', g.%I', u.name), '' order by u.n)
     into v_columns, v_values
-    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n);
 
     return assetsync.generated_function_ddl(
         'assetsync.generate_clone',

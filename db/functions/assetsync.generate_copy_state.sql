@@ -39,7 +39,7 @@ $tpl$, p_for.pair),
                     ),
                     '' order by u.n
                 )
-                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
             )
         ),
         'The sync state of one copy as jsonb (values, a field that is SQL NULL left out; overridden; conflicts; '

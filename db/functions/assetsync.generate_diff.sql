@@ -27,7 +27,8 @@ begin
         x.b,
         x.ov,
         case
-            when pa.sync_conflicts ? x.field or (x.ov and not x.g_eq_b and not x.l_eq_g) then 'conflict'
+            when pa.sync_conflicts ? x.field or (x.ov and not x.g_eq_b and not x.l_eq_g and not x.merges) then 'conflict'
+            when x.ov and not x.g_eq_b and not x.l_eq_g then 'will_merge'
             when x.l_eq_g then 'in_sync'
             when not x.ov then 'will_update'
             else 'overridden'
@@ -39,7 +40,7 @@ begin
     cross join lateral pg_catalog.jsonb_to_record(v.snapshot) as b (%2$s)
     cross join lateral (
         %1$s
-    ) as x (field, ord, ov, l_eq_g, g_eq_b, l, g, b)
+    ) as x (field, ord, ov, l_eq_g, g_eq_b, l, g, b, merges)
     where pa.{copies_key} = p_project_asset_id
     order by x.ord;
 end;

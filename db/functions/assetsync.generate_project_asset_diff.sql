@@ -35,8 +35,9 @@ $tpl$,
         ),
         'One row per synced field in column order: local, global and base (snapshot at global_version) values as '
         'jsonb, whether the field is overridden, and state, the first that applies: conflict (a conflict entry '
-        'exists, or the field is overridden and the global changed since base to a value that differs from local), '
-        'in_sync (local equals global), will_update (not overridden: the next sync takes the global value), '
+        'exists, or the field is overridden and the global changed since base to a value that differs from local, '
+        'and the field is in whole mode or its word-level merge overlaps), will_merge (the same in text mode, '
+        'without overlap: the next sync merges it), in_sync (local equals global), will_update (not overridden: the next sync takes the global value), '
         'overridden (overridden, global unchanged since base). Changes nothing. Errors: 22004 NULL, P0002 unknown or '
         'not visible, 55000 not linked.'
     );

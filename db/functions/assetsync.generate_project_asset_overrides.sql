@@ -83,14 +83,14 @@ $tpl$, p_for.pair),
                 select pg_catalog.string_agg(
                     pg_catalog.format(' when %L then pg_catalog.to_jsonb(v_row.%I)', u.name, u.name), '' order by u.n
                 )
-                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
             ),
             (
                 select pg_catalog.string_agg(
                     pg_catalog.format(' when %L then pg_catalog.to_jsonb(v_global.%I)', u.name, u.name),
                     '' order by u.n
                 )
-                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
             ),
             (
                 select coalesce(pg_catalog.array_agg(u.name), '{}')

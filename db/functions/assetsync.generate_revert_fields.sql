@@ -17,7 +17,7 @@ begin
             E'\n        ' order by u.n
         )
     into v_set
-    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n);
 
     return assetsync.generated_function_ddl(
         'assetsync.generate_revert_fields',

@@ -47,7 +47,7 @@ begin
             E',\n' order by u.n
         )
     into v_unmarked, v_marks, v_link_marks
-    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n);
 
     -- Linking (INSERT with global_asset_id, or an UPDATE that sets or changes it) wins over tracking:
     -- the overridden fields are exactly those that differ from the global.

@@ -168,7 +168,7 @@ $tpl$, p_for.pair),
                     ),
                     '' order by u.n
                 )
-                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+                from unnest(p_for.fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
             )
         ),
         'Undoes a journaled change of a copy: puts back, for its fields, the value, override and conflict entry it '

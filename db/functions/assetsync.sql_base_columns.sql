@@ -13,7 +13,7 @@ begin
     return coalesce(
         (
             select pg_catalog.string_agg(pg_catalog.format('%I %s', u.name, u.base_type), ', ' order by u.n)
-            from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+            from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
         ),
         -- No synced field at all: jsonb_to_record still needs a column.
         'no_synced_field text'

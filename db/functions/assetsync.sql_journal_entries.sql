@@ -48,7 +48,7 @@ begin
             end as cond,
             assetsync.sql_journal_entry(u.name, p_old) as before_entry,
             assetsync.sql_journal_entry(u.name, p_new) as after_entry
-        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
     ) as c;
     return next;
 end;

@@ -1,6 +1,6 @@
 -- Builds the report expression of the generated syncs, over the columns of assetsync.sql_pull_select()
 -- aliased s: {project_asset_id, global_asset_id, from_version, to_version, status, updated_fields,
--- kept_fields, conflict_fields}, as sync_project_asset() returns it. A sync that only drops a conflict
+-- kept_fields, conflict_fields, merged_fields}, as sync_project_asset() returns it. A sync that only drops a conflict
 -- entry changed the copy, so it is "synced", not "up_to_date".
 
 create or replace function assetsync.sql_pull_report()
@@ -24,7 +24,8 @@ begin
             end,
             'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
             'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
-            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields)
+            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields),
+            'merged_fields', pg_catalog.to_jsonb(s.merged_fields)
         )$expr$;
 end;
 $fn$;

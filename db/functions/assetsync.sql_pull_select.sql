@@ -1,6 +1,9 @@
 -- Generates the SELECT that computes, for each project asset it finds, everything a sync writes and
--- reports: the new value of each synced field (new_<field>), the updated/kept/conflict field lists in
--- column order, and the new sync_conflicts. Shared by the generated pull functions through
+-- reports: the new value of each synced field (new_<field>), the updated/kept/conflict/merged field lists
+-- in column order, and the new sync_conflicts. A field in text mode (assetsync.synced_field.merge) gets a
+-- lateral assetsync.text_merge() where the sync would otherwise record a conflict: a clean merge is taken
+-- (and listed in merged_fields), an overlap is recorded as a conflict with its hunks. Whole-mode fields
+-- get none of it. Shared by the generated pull functions through
 -- assetsync.sql_pull_update(). Plain per-field CASE expressions, no per-row aggregation; the base
 -- snapshot is read and typed only for rows that override something.
 
@@ -23,6 +26,8 @@ declare
     v_conflicts text;
     v_dropped text;
     v_written text;
+    v_merges text;
+    v_merged text;
 begin
     -- Where the base snapshot is read from: a json field reads it again with ->, so it gets a name.
     v_has_json := exists (select from unnest(p_fields) as f where f.base_type in ('json', 'jsonb'));
@@ -52,8 +57,11 @@ begin
     select
         pg_catalog.string_agg(
             pg_catalog.format(
-                E'            case when %L = any(pa.overridden_fields)\n'
+                E'            case %swhen %L = any(pa.overridden_fields)\n'
                 || E'                then pa.%I else g.%I end as %I,',
+                case when u.merge = 'text' then pg_catalog.format(
+                    E'when (tm%s.m ->> ''merged'') is not null then tm%s.m ->> ''merged''\n                ', u.n, u.n
+                ) else '' end,
                 u.name, u.name, u.name, 'new_' || u.name
             ),
             E'\n' order by u.n
@@ -61,9 +69,13 @@ begin
         pg_catalog.string_agg(
             pg_catalog.format(
                 E'case when not (%L = any(pa.overridden_fields))\n'
-                || E'                    and %s then %L end',
+                || E'                    and %s%s then %L end',
                 u.name,
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                case when u.merge = 'text' then pg_catalog.format(
+                    E'\n                    or (tm%s.m ->> ''merged'') is not null and tm%s.m ->> ''merged'' is distinct from pa.%I::text',
+                    u.n, u.n, u.name
+                ) else '' end,
                 u.name
             ),
             E',\n                ' order by u.n
@@ -77,10 +89,13 @@ begin
             pg_catalog.format(
                 E'case when %L = any(pa.overridden_fields)\n'
                 || E'                        and %s\n'
-                || E'                        and %s then %L end',
+                || E'                        and %s%s then %L end',
                 u.name,
                 assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'), u.comparison),
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                case when u.merge = 'text' then pg_catalog.format(
+                    E'\n                        and (tm%s.m ->> ''merged'') is null', u.n
+                ) else '' end,
                 u.name
             ),
             E',\n                    ' order by u.n
@@ -89,9 +104,12 @@ begin
         pg_catalog.string_agg(
             pg_catalog.format(
                 E'case when not (%L = any(pa.overridden_fields))\n'
-                || E'                        or not (%s) then %L end',
+                || E'                        or not (%s)%s then %L end',
                 u.name,
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                case when u.merge = 'text' then pg_catalog.format(
+                    E'\n                        or (tm%s.m ->> ''merged'') is not null', u.n
+                ) else '' end,
                 u.name
             ),
             E',\n                    ' order by u.n
@@ -100,27 +118,63 @@ begin
             pg_catalog.format(
                 E'coalesce(case when %L = any(pa.overridden_fields)\n'
                 || E'                    and %s\n'
-                || E'                    and %s then pg_catalog.jsonb_build_object(\n'
+                || E'                    and %s%s then pg_catalog.jsonb_build_object(\n'
                 || E'                    %L, pg_catalog.jsonb_build_object(\n'
                 || E'                        ''base'', pg_catalog.to_jsonb(%s),\n'
                 || E'                        ''local'', pg_catalog.to_jsonb(pa.%I),\n'
                 || E'                        ''global'', pg_catalog.to_jsonb(g.%I),\n'
                 || E'                        ''global_version'', g.version,\n'
-                || E'                        ''detected_at'', pg_catalog.now()\n'
+                || E'                        ''detected_at'', pg_catalog.now()%s\n'
                 || E'                    )\n'
                 || E'                ) end, ''{}'')',
                 u.name,
                 assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'), u.comparison),
                 assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                case when u.merge = 'text' then pg_catalog.format(
+                    E'\n                    and (tm%s.m ->> ''merged'') is null', u.n
+                ) else '' end,
                 u.name,
                 assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'),
                 u.name,
-                u.name
+                u.name,
+                case when u.merge = 'text' then pg_catalog.format(
+                    E',\n                        ''hunks'', tm%s.m -> ''hunks''', u.n
+                ) else '' end
             ),
             E'\n                || ' order by u.n
         )
     into v_new_values, v_updated, v_kept, v_conflicts, v_dropped, v_written
-    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n);
+
+    -- Fields in text mode: the word-level merge, computed once per row and only where the sync would
+    -- otherwise record a conflict (overridden, the global changed since base and differs from local).
+    select
+        pg_catalog.string_agg(
+            pg_catalog.format(
+                E'\n        cross join lateral (\n'
+                || E'            select case when %L = any(pa.overridden_fields)\n'
+                || E'                    and %s\n'
+                || E'                    and %s\n'
+                || E'                then assetsync.text_merge(%s::text, pa.%I::text, g.%I::text) end as m\n'
+                || E'            offset 0\n'
+                || E'        ) as tm%s',
+                u.name,
+                assetsync.sql_is_distinct(pg_catalog.format('g.%I', u.name), assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'), u.comparison),
+                assetsync.sql_is_distinct(pg_catalog.format('pa.%I', u.name), pg_catalog.format('g.%I', u.name), u.comparison),
+                assetsync.sql_base_value(u.name, u.base_type, 'bs.snapshot'),
+                u.name,
+                u.name,
+                u.n
+            ),
+            '' order by u.n
+        ),
+        pg_catalog.string_agg(
+            pg_catalog.format('case when (tm%s.m ->> ''merged'') is not null then %L end', u.n, u.name),
+            E',\n                ' order by u.n
+        )
+    into v_merges, v_merged
+    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
+    where u.merge = 'text';
 
     return pg_catalog.format(
         assetsync.sql_render($tpl$select
@@ -136,6 +190,7 @@ begin
             pg_catalog.array_remove(array[
                 %3$s
             ]::text[], null) as kept_fields,
+            %9$s as merged_fields,
             case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
                     %4$s
                 ]::text[], null)
@@ -150,7 +205,7 @@ begin
         inner join {library} as g on pa.{link} = g.{library_key}
         -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
         -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
-        %7$s
+        %7$s%10$s
         where %8$s$tpl$, p_pair),
         coalesce(v_new_values || E'\n', ''),
         coalesce(v_updated, 'null'),
@@ -159,7 +214,12 @@ begin
         coalesce(v_dropped, 'null'),
         coalesce(v_written, '''{}''::jsonb'),
         v_base,
-        assetsync.sql_render(p_where, p_pair, false)
+        assetsync.sql_render(p_where, p_pair, false),
+        coalesce(
+            E'pg_catalog.array_remove(array[\n                ' || v_merged || E'\n            ]::text[], null)',
+            '''{}''::text[]'
+        ),
+        coalesce(v_merges, '')
     );
 end;
 $fn$;

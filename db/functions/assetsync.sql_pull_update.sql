@@ -67,7 +67,7 @@ begin
         assetsync.sql_pull_select(p_fields, p_pair, p_where),
         (
             select pg_catalog.string_agg(pg_catalog.format(E'            %I = s.%I,\n', u.name, 'new_' || u.name), '' order by u.n)
-            from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+            from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
         ),
         p_returning,
         v_journal.fields,

@@ -21,7 +21,7 @@ begin
                 'pg_catalog.jsonb_build_object(%s)',
                 pg_catalog.string_agg(pg_catalog.format('%L, %s.%I', u.name, p_row, u.name), ', ' order by u.n)
             ) as part
-        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
         where u.base_type not in ('json', 'jsonb')
         group by (u.n - 1) / 40
         union all
@@ -31,7 +31,7 @@ begin
                 'case when %2$s.%1$I is null then ''{}'' else pg_catalog.jsonb_build_object(%1$L, %2$s.%1$I) end',
                 u.name, p_row
             )
-        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+        from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
         where u.base_type in ('json', 'jsonb')
     ) as c;
 
@@ -45,7 +45,7 @@ begin
             '''{}'''
         )
     into null_fields
-    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, n)
+    from unnest(p_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n)
     where u.base_type in ('json', 'jsonb');
     return next;
 end;

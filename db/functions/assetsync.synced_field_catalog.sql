@@ -74,7 +74,11 @@ begin
             v_col.name,
             assetsync.comparison_mode(v_col.project_type),
             pg_catalog.format_type(v_col.project_type, v_col.project_typmod),
-            pg_catalog.format_type(v_base_type, v_base_typmod)
+            pg_catalog.format_type(v_base_type, v_base_typmod),
+            coalesce(
+                (select s.merge from assetsync.synced_field_settings as s where s.field = v_col.name),
+                'whole'
+            )
         )::assetsync.synced_field;
     end loop;
 end;
@@ -83,5 +87,6 @@ $fn$;
 comment on function assetsync.synced_field_catalog(assetsync.attachment, boolean) is
 'The synced fields as the catalogue has them now (shared columns of the attached library and copies with '
 'the same type, minus bookkeeping, excluded and generated columns), in project_assets column order, as '
-'assetsync.synced_field values (name, comparison, type, base type). With p_warn, raises a WARNING for each '
+'assetsync.synced_field values (name, comparison, type, base type, merge mode from '
+'assetsync.synced_field_settings, whole when unset). With p_warn, raises a WARNING for each '
 'same-name column that is not synced and why. Used by asset_sync_refresh().';

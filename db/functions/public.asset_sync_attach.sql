@@ -369,7 +369,7 @@ begin
         'null'
     )
     into v_differs
-    from unnest(v_fields) with ordinality as u (name, comparison, sql_type, base_type, n);
+    from unnest(v_fields) with ordinality as u (name, comparison, sql_type, base_type, merge, n);
     execute pg_catalog.format(
         $sql$
         update %1$s as c

@@ -40,7 +40,7 @@ begin
     end if;
 
     v_fields := array(select f from assetsync.synced_field_catalog(v_pair, true) as f);
-    v_names := array(select f.name from unnest(v_fields) with ordinality as f (name, c, t, b, n) order by f.n);
+    v_names := array(select f.name from unnest(v_fields) with ordinality as f (name, c, t, b, m, n) order by f.n);
     if pg_catalog.to_regprocedure('assetsync.synced_fields()') is not null then
         execute 'select assetsync.synced_fields()' into v_old_names;
     end if;
@@ -106,6 +106,11 @@ begin
             ('assetsync.generate_revert_project_asset_fields', assetsync.generate_revert_project_asset_fields(v_input)),
             ('assetsync.generate_resolve_sync_conflict', assetsync.generate_resolve_sync_conflict(v_input)),
             ('assetsync.generate_project_asset_diff', assetsync.generate_project_asset_diff(v_input)),
+            (
+                'assetsync.generate_project_asset_visual_diff',
+                assetsync.generate_project_asset_visual_diff(v_input)
+            ),
+            ('assetsync.generate_synced_field_settings', assetsync.generate_synced_field_settings(v_input)),
             ('assetsync.generate_rollback_global_asset', assetsync.generate_rollback_global_asset(v_input)),
             (
                 'assetsync.generate_undo_project_asset_change',
@@ -170,6 +175,8 @@ begin
             )$purge$, v_pair.copies)
         using v_names;
     end if;
+    -- The merge setting of a field lives while the field is synced.
+    delete from assetsync.synced_field_settings as s where s.field <> all(v_names);
     -- Functions created above got the database's default privileges: make every grant exact again.
     perform assetsync.apply_privileges();
 end;

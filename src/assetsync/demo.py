@@ -72,6 +72,21 @@ class Printer:
             self.line("  ".join(painted).rstrip())
 
 
+    def segments(self, label: str, segments: Sequence[dict[str, str]]) -> None:
+        """text_diff() segments on one line: deleted text struck through in red and inserted text in green on a
+        terminal, [-deleted-] and {+inserted+} (git's word-diff markers) elsewhere."""
+        parts = []
+        for segment in segments:
+            text, op = segment["text"], segment["op"]
+            if op == "delete":
+                parts.append(self._paint(text, "9;31") if self.colour else f"[-{text}-]")
+            elif op == "insert":
+                parts.append(self._paint(text, "32") if self.colour else f"{{+{text}+}}")
+            else:
+                parts.append(text)
+        self.line(f"{label}: " + "".join(parts))
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "-"
@@ -105,7 +120,7 @@ def _report(p: Printer, project: str, report: dict[str, Any]) -> None:
     p.line(
         f"{project}: {report['status']}  v{report['from_version']} -> v{report['to_version']}  "
         f"updated={_cell(report['updated_fields'])} kept={_cell(report['kept_fields'])} "
-        f"conflicts={_cell(report['conflict_fields'])}"
+        f"conflicts={_cell(report['conflict_fields'])} merged={_cell(report['merged_fields'])}"
     )
 
 
@@ -271,4 +286,38 @@ def run(url: str, out: TextIO, colour: bool) -> None:
                          " and kind = 'sync'", [b])
         p.line(f"undo_project_asset_change({last_sync}) wrote change "
                f"{_one(conn, 'select undo_project_asset_change(%s)', [last_sync])}")
+        _copies(conn, p)
+
+        p.heading(
+            "Word-level merge: A's torn suit and a library edit elsewhere in the sentence",
+            "set_synced_field_merge('description', 'text') (the owner's call) makes every sync merge the"
+            " description word by word where it would otherwise record a conflict. The library now makes John"
+            " short (v7): A changed 'clean' into 'dirty, torn', the library changed 'tall' into 'short', and"
+            " the two edits do not overlap. project_asset_visual_diff() shows the words each side changed"
+            " (struck through: deleted; highlighted: inserted), and project_asset_diff() says will_merge (A"
+            " first answers its pending conflict with keep_local: a conflict entry would say conflict).",
+            "select resolve_sync_conflict(a, 'description', 'keep_local')",
+            "select set_synced_field_merge('description', 'text')",
+            "update global_assets set description = 'a short man in a clean suit' where id = john",
+            "select * from project_asset_visual_diff(a)",
+        )
+        conn.execute("select resolve_sync_conflict(%s, 'description', 'keep_local')", [a])
+        conn.execute("select set_synced_field_merge('description', 'text')")
+        conn.execute("update global_assets set description = 'a short man in a clean suit' where id = %s", [john])
+        for field, state, base_to_local, base_to_global, local_to_global in conn.execute(
+            "select * from project_asset_visual_diff(%s) where field = 'description'", [a]
+        ).fetchall():
+            p.line(f"{field}: {state}")
+            p.segments("  base -> local ", base_to_local)
+            p.segments("  base -> global", base_to_global)
+            p.segments("  local -> global", local_to_global)
+
+        p.heading(
+            "Update from Global merges A's description",
+            "The sync takes both edits: A's description becomes the merged text and stays overridden; the"
+            " report lists it under merged (a conflict entry, had there been one, would be dropped). The merge"
+            " is part of the sync's journal row, so undo_project_asset_change() could put A's text back.",
+            "select sync_project_asset(a)",
+        )
+        _report(p, "Project A", _one(conn, "select sync_project_asset(%s)", [a]))
         _copies(conn, p)
