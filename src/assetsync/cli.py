@@ -12,6 +12,7 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 
@@ -155,15 +156,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     demo.run(url, sys.stdout, colour=sys.stdout.isatty())
     shown = mask(url)
     psql = shutil.which("psql") or "psql"
+    embedded = not getattr(args, "dsn", None) and not os.environ.get("DATABASE_URL")
     _out("")
-    _out(f"Connection string: {shown}" + ("  (password masked; `assetsync db url` prints the embedded "
-                                          "server's)" if shown != url else ""))
+    _out(f"Connection string: {shown}" + ("  (password masked)" if shown != url else ""))
+    # The password is never printed: on the embedded server the commands ask `db url` for the URL instead.
+    target = f'"$({_self_command()} db url --database {demo.DEMO_DATABASE})"' if embedded else f"'{shown}'"
     _out("Explore further:")
-    _out(f"  {psql} '{shown}' -c '\\d+ project_assets'")
-    _out(f"  {psql} '{shown}' -c 'select * from project_asset_sync_status'")
+    _out(f"  {psql} {target} -c '\\d+ project_assets'")
+    _out(f"  {psql} {target} -c 'select * from project_asset_sync_status'")
     versions = "select version, changed_fields, snapshot from global_asset_versions order by version"
-    _out(f"  {psql} '{shown}' -c '{versions}'")
+    _out(f"  {psql} {target} -c '{versions}'")
     return 0
+
+
+def _self_command() -> str:
+    """How to run this command again from a shell: `assetsync` when it is on PATH, else its full path."""
+    found = shutil.which("assetsync")
+    here = Path(sys.argv[0]).resolve()
+    return "assetsync" if found and Path(found).resolve() == here else str(here)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -175,8 +185,15 @@ def cmd_db(args: argparse.Namespace) -> int:
     if args.action == "stop":
         _out("stopped" if server.stop() else f"no server running in {server.pgdata}")
     else:
-        _out(server.url())
+        url = server.url()
+        _out(with_database(url, args.database) if args.database else url)
     return 0
+
+
+def with_database(url: str, name: str) -> str:
+    """The same URL naming another database."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sessions), migrates it and walks through the John Doe story. Re-running starts it over.",
     )).set_defaults(func=cmd_demo)
     db = sub.add_parser("db", help="manage the embedded PostgreSQL server")
+    db.add_argument("--database", metavar="NAME", help="with url: the URL of database NAME on that server")
     db.add_argument("action", choices=["start", "stop", "url"],
                     help="start (or reuse), stop, print the URL (with its password)")
     db.set_defaults(func=cmd_db)
