@@ -77,6 +77,7 @@ API_FUNCTIONS = [
     "public.sync_project(uuid)",
     "public.clone_global_asset(uuid,uuid)",
     "public.revert_project_asset_fields(uuid,text[])",
+    "public.push_project_asset_fields(uuid,text[])",
     "public.resolve_sync_conflict(uuid,text,text)",
     "public.project_asset_diff(uuid)",
     "public.rollback_global_asset(uuid,integer)",

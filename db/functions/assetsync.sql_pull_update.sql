@@ -1,7 +1,9 @@
 -- Generates the one UPDATE that every generated sync runs (a single copy, a list, every copy of a
 -- global): the SELECT of assetsync.sql_pull_select() for the rows matching p_where, written back field by
 -- field with the new sync_conflicts, global_version and last_synced_at, and the journal rows of the copies
--- it changed, set-based in the same statement (a row trigger would cost a fan-out ten times as much).
+-- it changed, set-based in the same statement (a row trigger would cost a fan-out ten times as much),
+-- unless the transaction-local setting "assetsync.journal_by_caller" is 'on' (push_project_asset_fields
+-- journals its whole operation as one push row).
 
 create or replace function assetsync.sql_pull_update(
     p_fields assetsync.synced_field[], p_pair assetsync.attachment, p_where text, p_returning text
@@ -63,6 +65,8 @@ begin
             nullif(pg_catalog.current_setting('application_name', true), '')
         from u
         where u.changed
+            -- A caller that journals the whole operation itself (push) sets this for its call.
+            and (select pg_catalog.current_setting('assetsync.journal_by_caller', true)) is distinct from 'on'
     )$tpl$, p_pair),
         assetsync.sql_pull_select(p_fields, p_pair, p_where),
         (
