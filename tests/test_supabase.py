@@ -78,6 +78,8 @@ API_FUNCTIONS = [
     "public.clone_global_asset(uuid,uuid)",
     "public.revert_project_asset_fields(uuid,text[])",
     "public.push_project_asset_fields(uuid,text[])",
+    "public.preview_sync_global_asset(uuid)",
+    "public.preview_global_asset_change(uuid,jsonb)",
     "public.resolve_sync_conflict(uuid,text,text)",
     "public.project_asset_diff(uuid)",
     "public.rollback_global_asset(uuid,integer)",
