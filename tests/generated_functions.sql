@@ -656,6 +656,8 @@ begin
                 s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
                 or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
             ) as changed,
+            s.conflict_fields,
+            s.merged_fields,
             pg_catalog.jsonb_build_object(
             'project_asset_id', s.id,
             'global_asset_id', s.global_asset_id,
@@ -672,6 +674,22 @@ begin
             'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields),
             'merged_fields', pg_catalog.to_jsonb(s.merged_fields)
         ) as report
+    ),
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit.
+    n as (
+        insert into assetsync.notice_queue (
+            event, global_asset_id, project_asset_id, project_id, fields, merged_fields, flush
+        )
+        select
+            'conflict',
+            pg_catalog.to_jsonb((u.new_row).global_asset_id),
+            pg_catalog.to_jsonb(u.id),
+            pg_catalog.to_jsonb((u.new_row).project_id),
+            u.conflict_fields,
+            u.merged_fields,
+            assetsync.notice_first()
+        from u
+        where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
@@ -884,7 +902,25 @@ begin
             (
                 s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
                 or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
-            ) as changed
+            ) as changed,
+            s.conflict_fields,
+            s.merged_fields
+    ),
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit.
+    n as (
+        insert into assetsync.notice_queue (
+            event, global_asset_id, project_asset_id, project_id, fields, merged_fields, flush
+        )
+        select
+            'conflict',
+            pg_catalog.to_jsonb((u.new_row).global_asset_id),
+            pg_catalog.to_jsonb(u.id),
+            pg_catalog.to_jsonb((u.new_row).project_id),
+            u.conflict_fields,
+            u.merged_fields,
+            assetsync.notice_first()
+        from u
+        where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
@@ -1100,6 +1136,8 @@ begin
                 s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
                 or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
             ) as changed,
+            s.conflict_fields,
+            s.merged_fields,
             pg_catalog.jsonb_build_object(
             'project_asset_id', s.id,
             'global_asset_id', s.global_asset_id,
@@ -1116,6 +1154,22 @@ begin
             'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields),
             'merged_fields', pg_catalog.to_jsonb(s.merged_fields)
         ) as report
+    ),
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit.
+    n as (
+        insert into assetsync.notice_queue (
+            event, global_asset_id, project_asset_id, project_id, fields, merged_fields, flush
+        )
+        select
+            'conflict',
+            pg_catalog.to_jsonb((u.new_row).global_asset_id),
+            pg_catalog.to_jsonb(u.id),
+            pg_catalog.to_jsonb((u.new_row).project_id),
+            u.conflict_fields,
+            u.merged_fields,
+            assetsync.notice_first()
+        from u
+        where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
@@ -1285,6 +1339,9 @@ begin
             '{}'
         );
     end if;
+    -- The live notice of the version, sent at commit (assetsync.notice_queue).
+    insert into assetsync.notice_queue (event, global_asset_id, version, flush)
+    values ('global_version', pg_catalog.to_jsonb(new.id), new.version, assetsync.notice_first());
     return null;
 end;
 $function$

@@ -37,7 +37,25 @@ begin
             (
                 s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
                 or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
-            ) as changed%3$s
+            ) as changed,
+            s.conflict_fields,
+            s.merged_fields%3$s
+    ),
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit.
+    n as (
+        insert into assetsync.notice_queue (
+            event, global_asset_id, project_asset_id, project_id, fields, merged_fields, flush
+        )
+        select
+            'conflict',
+            pg_catalog.to_jsonb((u.new_row).{link}),
+            pg_catalog.to_jsonb(u.id),
+            pg_catalog.to_jsonb((u.new_row).{project}),
+            u.conflict_fields,
+            u.merged_fields,
+            assetsync.notice_first()
+        from u
+        where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
