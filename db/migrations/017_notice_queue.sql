@@ -9,6 +9,8 @@
 -- other session ever sees one (MVCC), and a rolled-back transaction leaves neither rows nor notices.
 
 create table assetsync.notice_queue (
+    id uuid primary key default gen_random_uuid(),
+    txid bigint not null default txid_current(),
     event text not null check (event in ('global_version', 'conflict')),
     global_asset_id jsonb not null,
     version integer,
@@ -19,13 +21,13 @@ create table assetsync.notice_queue (
     flush boolean not null default false
 );
 
--- Row-level security on, with a policy that admits every row: the API roles' triggers and functions write,
--- read and delete their own transaction's rows (MVCC hides everyone else's, which are uncommitted and
--- deleted before commit); the policy is explicit so that the table is not "RLS disabled" in a linter.
+-- Row-level security on, with a policy that admits the current transaction's rows: the API roles' triggers
+-- and functions write, read and delete their own transaction's rows. MVCC already hides everyone else's
+-- (uncommitted, and deleted before commit); the policy says so in the catalogue too.
 alter table assetsync.notice_queue enable row level security;
 
 create policy notice_queue_own_transaction on assetsync.notice_queue
-for all using (true) with check (true);
+for all using (txid = txid_current()) with check (txid = txid_current());
 
 revoke all on table assetsync.notice_queue from public;
 
@@ -33,6 +35,9 @@ comment on table assetsync.notice_queue is
 'Pending live notices of the current transaction (versions made, copies whose syncs wrote conflicts or '
 'merges), written by the versioning trigger and the syncs; turned into NOTIFY assetsync at commit by its '
 'deferred constraint trigger, which deletes them, so no row outlives its transaction or is seen by another.';
+comment on column assetsync.notice_queue.id is 'Row identity (the queue is read as a set).';
+comment on column assetsync.notice_queue.txid is
+'The transaction that queued it (txid_current()); the policy admits only its own.';
 comment on column assetsync.notice_queue.event is 'global_version or conflict.';
 comment on column assetsync.notice_queue.global_asset_id is 'The global asset (its key as JSON).';
 comment on column assetsync.notice_queue.version is 'global_version: the version made.';
@@ -43,11 +48,11 @@ comment on column assetsync.notice_queue.merged_fields is 'conflict: the fields 
 comment on column assetsync.notice_queue.flush is
 'True on the first row of a transaction only: it queues the deferred trigger that sends and deletes them all.';
 comment on policy notice_queue_own_transaction on assetsync.notice_queue is
-'Every row: a transaction only ever sees its own rows, which are deleted before it commits.';
+'The current transaction''s rows only (they are deleted before it commits).';
 
 -- The trigger function is a repeatable (db/functions/assetsync.tg_notice_queue__flush.sql), applied after
 -- the migrations: this placeholder lets the trigger be created here, and is replaced in the same run.
-create function assetsync.tg_notice_queue__flush()
+create or replace function assetsync.tg_notice_queue__flush()
 returns trigger
 language plpgsql
 security invoker
