@@ -111,3 +111,42 @@ def test_a_10000_copy_fan_out_makes_one_summary(conn: Conn, listener: Conn) -> N
         {"event": "conflicts", "global_asset_id": str(g), "count": 10000},
     ]
     assert clone  # the story's helpers
+
+
+def test_previews_and_pushes_send_exactly_their_notices(conn: Conn, listener: Conn) -> None:
+    john = john_doe(conn)
+    update(conn, "project_assets", john.copy, description=TORN)
+    update(conn, "global_assets", john.global_asset, image_key_url=RED_HAIR)
+    received(listener, conn)
+    assert conn.execute("select count(*) from preview_sync_global_asset(%s)", [john.global_asset]).fetchone()
+    assert conn.execute(
+        "select count(*) from preview_global_asset_change(%s, %s)", [john.global_asset, '{"name": "Jack"}']
+    ).fetchone()
+    assert received(listener, conn) == []  # a preview sends nothing
+    assert scalar(conn, "select push_project_asset_fields(%s)", [john.copy]) == 3
+    assert received(listener, conn) == [
+        {"event": "global_version", "global_asset_id": str(john.global_asset), "version": 3}
+    ]
+
+
+def test_a_payload_too_long_for_notify_gives_field_count(conn: Conn, listener: Conn) -> None:
+    names = [f"f{i:03d}_" + "x" * 58 for i in range(125)]  # 63-byte names: the field lists exceed 8000 bytes
+    for table in ("project_assets", "global_assets"):
+        conn.execute(f"alter table {table} " + ", ".join(f"add column {n} text" for n in names))
+    conn.execute("select asset_sync_refresh()")
+    john = john_doe(conn)
+    conn.execute(
+        "update project_assets set " + ", ".join(f"{n} = 'local'" for n in names) + " where id = %s", [john.copy]
+    )
+    conn.execute(
+        "update global_assets set " + ", ".join(f"{n} = 'global'" for n in names) + " where id = %s",
+        [john.global_asset],
+    )
+    received(listener, conn)
+    sync(conn, john.copy)
+    assert received(listener, conn) == [
+        {
+            "event": "conflict", "project_asset_id": str(john.copy), "project_id": str(john.project),
+            "global_asset_id": str(john.global_asset), "field_count": 125,
+        }
+    ]
