@@ -58,6 +58,9 @@ def test_demo_tells_the_story_and_can_run_twice(pg_server: PgServer, tmp_path: P
     assert "merged={description}" in line_with("Project A: synced", "v6 -> v7")
     merged = lines[lines.index(line_with("Project A: synced", "v6 -> v7")) :]
     assert any("a short man in a dirty, torn suit" in line for line in merged if line.strip().startswith("Project A"))
+    assert "push_project_asset_fields made version 8" in first
+    preview = lines[lines.index(line_with("Preview: what would Update from Global do")) :]
+    assert any("Project B" in line and "description" in line and "update" in line for line in preview)
     assert "Connection string: postgresql://" in first
     assert first.count("psql") >= 3
 

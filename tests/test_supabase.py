@@ -65,6 +65,8 @@ API_TABLES = {
     "public.project_asset_sync_status": {"SELECT"},
     # the journal: written by the library's triggers and functions with the caller's rights
     "public.project_asset_changes": {"SELECT", "INSERT"},
+    # the live notices' queue: written by the versioning trigger and the syncs, read and emptied at commit
+    "assetsync.notice_queue": {"SELECT", "INSERT", "DELETE"},
     # Part 3: the merge mode of each synced field (set_synced_field_merge() is the owner's only)
     "public.synced_field_settings": {"SELECT"},
 }
@@ -77,6 +79,9 @@ API_FUNCTIONS = [
     "public.sync_project(uuid)",
     "public.clone_global_asset(uuid,uuid)",
     "public.revert_project_asset_fields(uuid,text[])",
+    "public.push_project_asset_fields(uuid,text[])",
+    "public.preview_sync_global_asset(uuid)",
+    "public.preview_global_asset_change(uuid,jsonb)",
     "public.resolve_sync_conflict(uuid,text,text)",
     "public.project_asset_diff(uuid)",
     "public.rollback_global_asset(uuid,integer)",
@@ -508,6 +513,8 @@ def test_an_upgrade_keeps_the_role_the_old_readme_granted(pg_server: PgServer, m
         owner.execute("drop table assetsync.synced_field_settings")
         owner.execute("alter type assetsync.synced_field drop attribute merge")
         owner.execute("delete from assetsync.migration_history where file = 'migrations/016_synced_field_settings.sql'")
+        owner.execute("drop table assetsync.notice_queue")
+        owner.execute("delete from assetsync.migration_history where file = 'migrations/017_notice_queue.sql'")
         owner.execute("grant usage on schema assetsync to authenticated")
         owner.execute("grant execute on all functions in schema assetsync to authenticated")
         owner.execute("grant all on all tables in schema public to anon, authenticated, service_role")

@@ -57,6 +57,12 @@ as $fn$
             ('synced_field_settings', array['SELECT'])
         ) as r (relname, privileges) on c.relname = r.relname
         where c.relnamespace = 'public'::regnamespace
+        union all
+        -- The live notices' queue: the versioning trigger and the syncs insert with the caller's rights, the
+        -- deferred flush reads and deletes them at commit. A transaction only ever sees its own rows, which
+        -- are gone when it commits; a row a client inserts itself only makes a notice, which any role can
+        -- send anyway with pg_notify() (docs/push-preview-notices.md).
+        select 'assetsync.notice_queue'::regclass::oid, array['SELECT', 'INSERT', 'DELETE']
     ),
 
     public_functions (proname, privileges) as (

@@ -1,7 +1,9 @@
 -- Generates the one UPDATE that every generated sync runs (a single copy, a list, every copy of a
 -- global): the SELECT of assetsync.sql_pull_select() for the rows matching p_where, written back field by
 -- field with the new sync_conflicts, global_version and last_synced_at, and the journal rows of the copies
--- it changed, set-based in the same statement (a row trigger would cost a fan-out ten times as much).
+-- it changed, set-based in the same statement (a row trigger would cost a fan-out ten times as much),
+-- unless the transaction-local setting "assetsync.journal_by_caller" is 'on' (push_project_asset_fields
+-- journals its whole operation as one push row).
 
 create or replace function assetsync.sql_pull_update(
     p_fields assetsync.synced_field[], p_pair assetsync.attachment, p_where text, p_returning text
@@ -35,7 +37,25 @@ begin
             (
                 s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
                 or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
-            ) as changed%3$s
+            ) as changed,
+            s.conflict_fields,
+            s.merged_fields%3$s
+    ),
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit.
+    n as (
+        insert into assetsync.notice_queue (
+            event, global_asset_id, project_asset_id, project_id, fields, merged_fields, flush
+        )
+        select
+            'conflict',
+            pg_catalog.to_jsonb((u.new_row).{link}),
+            pg_catalog.to_jsonb(u.id),
+            pg_catalog.to_jsonb((u.new_row).{project}),
+            u.conflict_fields,
+            u.merged_fields,
+            assetsync.notice_first()
+        from u
+        where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (
@@ -63,6 +83,8 @@ begin
             nullif(pg_catalog.current_setting('application_name', true), '')
         from u
         where u.changed
+            -- A caller that journals the whole operation itself (push) sets this for its call.
+            and (select pg_catalog.current_setting('assetsync.journal_by_caller', true)) is distinct from 'on'
     )$tpl$, p_pair),
         assetsync.sql_pull_select(p_fields, p_pair, p_where),
         (

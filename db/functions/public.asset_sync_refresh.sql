@@ -104,6 +104,16 @@ begin
             ('assetsync.generate_sync_project', assetsync.generate_sync_project(v_input)),
             ('assetsync.generate_clone_global_asset', assetsync.generate_clone_global_asset(v_input)),
             ('assetsync.generate_revert_project_asset_fields', assetsync.generate_revert_project_asset_fields(v_input)),
+            ('assetsync.generate_push_project_asset_fields', assetsync.generate_push_project_asset_fields(v_input)),
+            ('assetsync.generate_preview_sync', assetsync.generate_preview_sync(v_input)),
+            (
+                'assetsync.generate_preview_sync_global_asset',
+                assetsync.generate_preview_sync_global_asset(v_input)
+            ),
+            (
+                'assetsync.generate_preview_global_asset_change',
+                assetsync.generate_preview_global_asset_change(v_input)
+            ),
             ('assetsync.generate_resolve_sync_conflict', assetsync.generate_resolve_sync_conflict(v_input)),
             ('assetsync.generate_project_asset_diff', assetsync.generate_project_asset_diff(v_input)),
             (

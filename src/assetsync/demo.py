@@ -321,3 +321,27 @@ def run(url: str, out: TextIO, colour: bool) -> None:
         )
         _report(p, "Project A", _one(conn, "select sync_project_asset(%s)", [a]))
         _copies(conn, p)
+
+        p.heading(
+            "A pushes its description to the library",
+            "push_project_asset_fields() makes A's overridden description the library's as one new version (v8),"
+            " then syncs A: the description is no longer overridden, and the journal has one push row.",
+            "select push_project_asset_fields(a, array['description'])",
+        )
+        p.line(f"push_project_asset_fields made version "
+               f"{_one(conn, 'select push_project_asset_fields(%s, %s)', [a, ['description']])}")
+        _copies(conn, p)
+
+        p.heading(
+            "Preview: what would Update from Global do to every copy now?",
+            "preview_sync_global_asset() answers per copy and field (update, merge, conflict or keep) with the"
+            " sync's own expressions, writing and locking nothing; preview_global_asset_change() does the same"
+            " for a library edit before it is made.",
+            "select * from preview_sync_global_asset(john)",
+        )
+        rows = conn.execute(
+            "select 'copy in ' || p.name, v.field, v.outcome from preview_sync_global_asset(%s) as v"
+            " join projects as p on p.id = v.project_id order by p.name, v.field",
+            [john],
+        ).fetchall()
+        p.table(["copy", "field", "outcome"], rows)

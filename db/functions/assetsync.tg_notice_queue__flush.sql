@@ -1,0 +1,100 @@
+-- At commit (deferred constraint trigger of assetsync.notice_queue, queued once per transaction by its
+-- first row): turns the transaction's queued rows into NOTIFY assetsync payloads and deletes them.
+-- Payloads carry ids, versions, counts and field names, never values (LISTEN ignores row-level security).
+-- More than 100 globals versioned: one global_versions summary; more than 100 copies of one global with
+-- conflicts or merges: one conflicts summary for it. A payload that would reach 8000 bytes gives up its
+-- field names for field_count.
+
+create or replace function assetsync.tg_notice_queue__flush()
+returns trigger
+language plpgsql
+security invoker
+set search_path = pg_catalog, pg_temp
+as $fn$
+declare
+    v_count bigint;
+    v_payload text;
+    r record;
+begin
+    if tg_when <> 'AFTER' or tg_level <> 'ROW' or tg_op <> 'INSERT' then
+        raise exception using
+            errcode = '39P01',
+            message = pg_catalog.format('%s is attached wrongly to %s', tg_name, tg_table_name),
+            hint = 'It must be a deferred AFTER INSERT constraint trigger on assetsync.notice_queue.';
+    end if;
+    select pg_catalog.count(distinct q.global_asset_id) into v_count
+    from assetsync.notice_queue as q
+    where q.event = 'global_version';
+    if v_count > 100 then
+        perform pg_catalog.pg_notify(
+            'assetsync', pg_catalog.jsonb_build_object('event', 'global_versions', 'count', v_count)::text
+        );
+    else
+        for r in
+            select q.global_asset_id, pg_catalog.max(q.version) as version
+            from assetsync.notice_queue as q
+            where q.event = 'global_version'
+            group by q.global_asset_id
+            order by q.global_asset_id
+        loop
+            perform pg_catalog.pg_notify('assetsync', pg_catalog.jsonb_build_object(
+                'event', 'global_version', 'global_asset_id', r.global_asset_id, 'version', r.version
+            )::text);
+        end loop;
+    end if;
+    for r in
+        with copies as (
+            select
+                q.global_asset_id,
+                q.project_asset_id,
+                pg_catalog.min(q.project_id::text)::jsonb as project_id,
+                assetsync.checked_field_names(pg_catalog.array_agg(f.name) filter (where f.kind = 'c')) as fields,
+                assetsync.checked_field_names(pg_catalog.array_agg(f.name) filter (where f.kind = 'm')) as merged_fields
+            from assetsync.notice_queue as q
+            left join lateral (
+                select 'c' as kind, c.name from unnest(q.fields) as c (name)
+                union all
+                select 'm', m.name from unnest(q.merged_fields) as m (name)
+            ) as f on true
+            where q.event = 'conflict'
+            group by q.global_asset_id, q.project_asset_id
+        )
+        select
+            c.*,
+            pg_catalog.count(*) over (partition by c.global_asset_id) as copies,
+            pg_catalog.row_number() over (
+                partition by c.global_asset_id order by c.project_id, c.project_asset_id
+            ) as nth
+        from copies as c
+        order by c.global_asset_id, c.project_id, c.project_asset_id
+    loop
+        if r.copies > 100 then
+            continue when r.nth > 1;  -- one summary per global
+            v_payload := pg_catalog.jsonb_build_object(
+                'event', 'conflicts', 'global_asset_id', r.global_asset_id, 'count', r.copies
+            )::text;
+        else
+            v_payload := pg_catalog.jsonb_build_object(
+                'event', 'conflict', 'project_asset_id', r.project_asset_id, 'project_id', r.project_id,
+                'global_asset_id', r.global_asset_id, 'fields', pg_catalog.to_jsonb(coalesce(r.fields, '{}')),
+                'merged_fields', pg_catalog.to_jsonb(coalesce(r.merged_fields, '{}'))
+            )::text;
+            if pg_catalog.octet_length(v_payload) >= 8000 then
+                v_payload := pg_catalog.jsonb_build_object(
+                    'event', 'conflict', 'project_asset_id', r.project_asset_id, 'project_id', r.project_id,
+                    'global_asset_id', r.global_asset_id,
+                    'field_count', coalesce(pg_catalog.cardinality(r.fields), 0)
+                        + coalesce(pg_catalog.cardinality(r.merged_fields), 0)
+                )::text;
+            end if;
+        end if;
+        perform pg_catalog.pg_notify('assetsync', v_payload);
+    end loop;
+    delete from assetsync.notice_queue;
+    return null;
+end;
+$fn$;
+
+comment on function assetsync.tg_notice_queue__flush() is
+'Deferred constraint trigger function of assetsync.notice_queue: at commit, sends the transaction''s queued '
+'notices on channel assetsync (summaries above 100, payloads under 8000 bytes) and deletes the rows.';
