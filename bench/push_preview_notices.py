@@ -14,9 +14,10 @@ conflicts and queues notices) and --library more globals. Each round, in a trans
 - fan-out: the same edit, then sync_global_asset();
 - bulk: one UPDATE of every global (--library new versions);
 
-each with the queue as installed ("notices") and with its inserts dropped by a BEFORE INSERT trigger that
-returns NULL and the flush trigger disabled ("no notices": the closest to the code without the queue that
-needs no second build). Variants alternate; medians are printed.
+each with the notices as installed ("notices") and without them ("no notices": inside the rolled-back
+transaction, the library's two statement-level notice triggers are dropped and the generated sync functions
+are replaced by their own text without the CTE that queues conflict notices, so the baseline is the same code
+minus every line that serves the notices). Variants alternate; medians are printed.
 
 Without --dsn it starts (or reuses) the embedded PostgreSQL of bench/run.py, in .assetsync/bench.
 """
@@ -29,9 +30,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from lib import SERVER_SETTINGS, connect, create_database, machine_info
-from psycopg import sql
+from psycopg import Connection, sql
 
 from assetsync.server import LocalServer
 
@@ -52,24 +54,29 @@ from generate_series(1, %(copies)d) as i;
 """
 GLOBAL = "b0000000-0000-4000-8000-000000000002"
 
-QUEUE_OFF = """
-create function assetsync.bench_drop_notice() returns trigger language plpgsql as 'begin return null; end';
-create trigger bench_drop before insert on assetsync.notice_queue
-for each row execute function assetsync.bench_drop_notice();
-alter table assetsync.notice_queue disable trigger notice_queue_100_flush;
-"""
-QUEUE_ON = """
-drop trigger bench_drop on assetsync.notice_queue;
-drop function assetsync.bench_drop_notice();
-alter table assetsync.notice_queue enable trigger notice_queue_100_flush;
-"""
+NOTICE_TRIGGERS = ("global_assets_600_notice_versions_on_insert", "global_assets_600_notice_versions_on_update")
+SYNC_FUNCTIONS = ("assetsync.pull(uuid[])", "assetsync.pull_one(uuid)", "assetsync.pull_global(uuid)")
+CONFLICT_CTE = "    -- The live notices of the copies"
+
+
+def without_notices(conn: Connection[Any]) -> None:
+    """Removes, in the caller's transaction, everything that serves the notices (rolled back afterwards)."""
+    for trigger in NOTICE_TRIGGERS:
+        conn.execute(sql.SQL("drop trigger {} on global_assets").format(sql.Identifier(trigger)))
+    for function in SYNC_FUNCTIONS:
+        row = conn.execute("select pg_get_functiondef(%s::regprocedure)", [function]).fetchone()
+        assert row is not None
+        text: str = row[0]
+        start = text.index(CONFLICT_CTE)
+        end = text.index("    -- The journal:", start)
+        conn.execute(text[:start] + text[end:])
 
 
 def timed(dsn: str, work: str, notices: bool) -> float:
     with connect(dsn) as conn:
         conn.execute("begin")
         if not notices:
-            conn.execute(QUEUE_OFF)
+            without_notices(conn)
         start = time.perf_counter()
         if work == "preview":
             conn.execute("update global_assets set description = 'a big crowd' where id = %s", [GLOBAL])

@@ -93,6 +93,47 @@ def test_more_than_100_globals_make_one_summary(conn: Conn, listener: Conn) -> N
     assert received(listener, conn) == [{"event": "global_versions", "count": 101}]
 
 
+def test_each_statement_queues_one_row_and_unversioned_updates_none(conn: Conn, listener: Conn) -> None:
+    """The queue holds one row per statement and event, not one per version or copy (issue 17's cost)."""
+    project = new_project(conn)
+    globals_ = [new_global(conn, f"G{i}", description="x") for i in range(3)]
+    for g in globals_:
+        for _ in range(2):
+            clone(conn, g, project)
+    conn.execute("update project_assets set description = 'local'")  # every copy overrides the description
+    received(listener, conn)
+    conn.execute("begin")
+    conn.execute("update global_assets set name = name")  # no synced value changes: no version, no notice
+    assert scalar(conn, "select count(*) from assetsync.notice_queue") == 0
+    conn.execute("update global_assets set description = 'y' where id = any(%s)", [globals_])
+    assert scalar(conn, "select count(*) from assetsync.notice_queue") == 1
+    for g in globals_:
+        assert scalar(conn, "select sync_global_asset(%s)", [g]) == 2
+    assert scalar(conn, "select count(*) from assetsync.notice_queue") == 4  # one per fan-out statement
+    conn.execute("commit")
+    notices = received(listener, conn)
+    assert sorted((n["event"], n["global_asset_id"]) for n in notices if n["event"] == "global_version") == sorted(
+        ("global_version", str(g)) for g in globals_
+    )
+    assert all(n["version"] == 2 for n in notices if n["event"] == "global_version")
+    conflicts = [n for n in notices if n["event"] == "conflict"]
+    assert len(conflicts) == 6 and {c["global_asset_id"] for c in conflicts} == {str(g) for g in globals_}
+    assert all(c["fields"] == ["description"] and c["merged_fields"] == [] for c in conflicts)
+    assert scalar(conn, "select count(*) from assetsync.notice_queue") == 0
+
+
+def test_a_statement_that_versions_some_of_its_rows_announces_only_those(conn: Conn, listener: Conn) -> None:
+    changed, same = new_global(conn, "Changed", description="x"), new_global(conn, "Same", description="x")
+    received(listener, conn)
+    conn.execute(
+        "update global_assets set description = case when id = %s then 'y' else description end where id = any(%s)",
+        [changed, [changed, same]],
+    )
+    assert received(listener, conn) == [{"event": "global_version", "global_asset_id": str(changed), "version": 2}]
+    conn.execute("insert into global_assets (name, asset_type) values ('A', 'prop'), ('B', 'prop')")
+    assert [(n["event"], n["version"]) for n in received(listener, conn)] == [("global_version", 1)] * 2
+
+
 def test_a_10000_copy_fan_out_makes_one_summary(conn: Conn, listener: Conn) -> None:
     project = new_project(conn)
     g = new_global(conn, "Crowd", description="x")
@@ -110,7 +151,6 @@ def test_a_10000_copy_fan_out_makes_one_summary(conn: Conn, listener: Conn) -> N
         {"event": "global_version", "global_asset_id": str(g), "version": 2},
         {"event": "conflicts", "global_asset_id": str(g), "count": 10000},
     ]
-    assert clone  # the story's helpers
 
 
 def test_previews_and_pushes_send_exactly_their_notices(conn: Conn, listener: Conn) -> None:

@@ -1,8 +1,8 @@
 """Every PL/pgSQL function of the project passes plpgsql_check with zero findings.
 
 sqlfluff does not look inside function bodies; plpgsql_check does. Trigger functions are
-checked once for each table that has a trigger using them. The test reports itself as
-NOT run, loudly, where the server lacks the extension.
+checked once for each table that has a trigger using them, with that trigger's transition tables.
+The test reports itself as NOT run, loudly, where the server lacks the extension.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ select p.oid::regprocedure::text as name,
        p.oid,
        p.prorettype = 'pg_catalog.trigger'::regtype as is_trigger,
        coalesce(
-           (select array_agg(distinct t.tgrelid::oid order by t.tgrelid::oid)
+           (select jsonb_agg(distinct jsonb_build_array(t.tgrelid::oid, t.tgoldtable, t.tgnewtable))
               from pg_catalog.pg_trigger t
              where t.tgfoid = p.oid and not t.tgisinternal),
-           '{}'
-       ) as relids
+           '[]'
+       ) as targets
   from pg_catalog.pg_proc p
   join pg_catalog.pg_namespace n on n.oid = p.pronamespace
   join pg_catalog.pg_language l on l.oid = p.prolang
@@ -39,7 +39,8 @@ select p.oid::regprocedure::text as name,
 
 CHECK_SQL = """
 select functionid::text, lineno, statement, sqlstate, message, detail, hint, level, position, query, context
-  from plpgsql_check_function_tb(%s::oid, %s::oid, extra_warnings => true, security_warnings => true)
+  from plpgsql_check_function_tb(%s::oid, %s::oid, extra_warnings => true, security_warnings => true,
+                                 oldtable => %s, newtable => %s)
 """
 
 
@@ -66,17 +67,19 @@ def test_every_plpgsql_function_passes_plpgsql_check(conn: psycopg.Connection[An
     findings: list[str] = []
     unattached: list[str] = []
     checked = 0
-    for name, oid, is_trigger, relids in conn.execute(FUNCTIONS_SQL, (list(SCHEMAS),)).fetchall():
-        targets: list[int] = list(relids) if is_trigger else [0]
+    for name, oid, is_trigger, triggers in conn.execute(FUNCTIONS_SQL, (list(SCHEMAS),)).fetchall():
+        targets: list[tuple[int, str | None, str | None]] = (
+            [(t[0], t[1], t[2]) for t in triggers] if is_trigger else [(0, None, None)]
+        )
         if is_trigger and not targets:
             unattached.append(name)
             continue
-        for relid in targets:
+        for relid, oldtable, newtable in targets:
             label = ""
             if relid:
                 table = conn.execute("select %s::oid::regclass::text", (relid,)).fetchone()
                 label = f" on {table[0] if table else relid}"
-            for finding in conn.execute(CHECK_SQL, (oid, relid)).fetchall():
+            for finding in conn.execute(CHECK_SQL, (oid, relid, oldtable, newtable)).fetchall():
                 findings.append(_finding(name, label, finding))
             checked += 1
     if unattached:

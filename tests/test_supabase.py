@@ -514,7 +514,10 @@ def test_an_upgrade_keeps_the_role_the_old_readme_granted(pg_server: PgServer, m
         owner.execute("alter type assetsync.synced_field drop attribute merge")
         owner.execute("delete from assetsync.migration_history where file = 'migrations/016_synced_field_settings.sql'")
         owner.execute("drop table assetsync.notice_queue")
-        owner.execute("delete from assetsync.migration_history where file = 'migrations/017_notice_queue.sql'")
+        owner.execute(
+            "delete from assetsync.migration_history"
+            " where file in ('migrations/017_notice_queue.sql', 'migrations/018_notice_batches.sql')"
+        )
         owner.execute("grant usage on schema assetsync to authenticated")
         owner.execute("grant execute on all functions in schema assetsync to authenticated")
         owner.execute("grant all on all tables in schema public to anon, authenticated, service_role")

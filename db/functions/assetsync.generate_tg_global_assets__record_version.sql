@@ -59,9 +59,6 @@ begin
             %4$s
         );
     end if;
-    -- The live notice of the version, sent at commit (assetsync.notice_queue).
-    insert into assetsync.notice_queue (event, global_asset_id, version, flush)
-    values ('global_version', pg_catalog.to_jsonb(new.{library_key}), new.version, assetsync.notice_first());
     return null;
 end;
 $tpl$, p_for.pair),

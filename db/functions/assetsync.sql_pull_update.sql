@@ -41,21 +41,19 @@ begin
             s.conflict_fields,
             s.merged_fields%3$s
     ),
-    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit.
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit:
+    -- one queue row for the whole statement, whatever the number of copies.
     n as (
-        insert into assetsync.notice_queue (
-            event, global_asset_id, project_asset_id, project_id, fields, merged_fields, flush
-        )
+        insert into assetsync.notice_queue (event, entries, flush)
         select
             'conflict',
-            pg_catalog.to_jsonb((u.new_row).{link}),
-            pg_catalog.to_jsonb(u.id),
-            pg_catalog.to_jsonb((u.new_row).{project}),
-            u.conflict_fields,
-            u.merged_fields,
+            pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+                (u.new_row).{link}, u.id, (u.new_row).{project}, u.conflict_fields, u.merged_fields
+            )),
             assetsync.notice_first()
         from u
         where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
+        having pg_catalog.count(*) > 0
     ),
     -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
     j as (

@@ -1,5 +1,6 @@
 -- At commit (deferred constraint trigger of assetsync.notice_queue, queued once per transaction by its
--- first row): turns the transaction's queued rows into NOTIFY assetsync payloads and deletes them.
+-- first row): turns the transaction's queued rows (one per statement and event, their entries a JSON
+-- array) into NOTIFY assetsync payloads and deletes them.
 -- Payloads carry ids, versions, counts and field names, never values (LISTEN ignores row-level security).
 -- More than 100 globals versioned: one global_versions summary; more than 100 copies of one global with
 -- conflicts or merges: one conflicts summary for it. A payload that would reach 8000 bytes gives up its
@@ -22,8 +23,10 @@ begin
             message = pg_catalog.format('%s is attached wrongly to %s', tg_name, tg_table_name),
             hint = 'It must be a deferred AFTER INSERT constraint trigger on assetsync.notice_queue.';
     end if;
-    select pg_catalog.count(distinct q.global_asset_id) into v_count
+    -- A global_version row holds [keys, versions], two arrays of the same length.
+    select pg_catalog.count(distinct k.key) into v_count
     from assetsync.notice_queue as q
+    cross join lateral pg_catalog.jsonb_array_elements(q.entries -> 0) as k (key)
     where q.event = 'global_version';
     if v_count > 100 then
         perform pg_catalog.pg_notify(
@@ -31,11 +34,12 @@ begin
         );
     else
         for r in
-            select q.global_asset_id, pg_catalog.max(q.version) as version
+            select k.key as global_asset_id, pg_catalog.max((q.entries -> 1 ->> (k.n - 1)::integer)::integer) as version
             from assetsync.notice_queue as q
+            cross join lateral pg_catalog.jsonb_array_elements(q.entries -> 0) with ordinality as k (key, n)
             where q.event = 'global_version'
-            group by q.global_asset_id
-            order by q.global_asset_id
+            group by k.key
+            order by k.key
         loop
             perform pg_catalog.pg_notify('assetsync', pg_catalog.jsonb_build_object(
                 'event', 'global_version', 'global_asset_id', r.global_asset_id, 'version', r.version
@@ -43,21 +47,31 @@ begin
         end loop;
     end if;
     for r in
-        with copies as (
+        with entries as (
             select
-                q.global_asset_id,
-                q.project_asset_id,
-                pg_catalog.min(q.project_id::text)::jsonb as project_id,
+                e.entry -> 0 as global_asset_id,
+                e.entry -> 1 as project_asset_id,
+                e.entry -> 2 as project_id,
+                e.entry -> 3 as fields,
+                e.entry -> 4 as merged_fields
+            from assetsync.notice_queue as q
+            cross join lateral pg_catalog.jsonb_array_elements(q.entries) as e (entry)
+            where q.event = 'conflict'
+        ),
+        copies as (
+            select
+                x.global_asset_id,
+                x.project_asset_id,
+                pg_catalog.min(x.project_id::text)::jsonb as project_id,
                 assetsync.checked_field_names(pg_catalog.array_agg(f.name) filter (where f.kind = 'c')) as fields,
                 assetsync.checked_field_names(pg_catalog.array_agg(f.name) filter (where f.kind = 'm')) as merged_fields
-            from assetsync.notice_queue as q
+            from entries as x
             left join lateral (
-                select 'c' as kind, c.name from unnest(q.fields) as c (name)
+                select 'c' as kind, c.name from pg_catalog.jsonb_array_elements_text(x.fields) as c (name)
                 union all
-                select 'm', m.name from unnest(q.merged_fields) as m (name)
+                select 'm', m.name from pg_catalog.jsonb_array_elements_text(x.merged_fields) as m (name)
             ) as f on true
-            where q.event = 'conflict'
-            group by q.global_asset_id, q.project_asset_id
+            group by x.global_asset_id, x.project_asset_id
         )
         select
             c.*,

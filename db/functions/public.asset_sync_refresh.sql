@@ -81,6 +81,22 @@ begin
                 assetsync.generate_trigger_library__record_version_on_update(v_input)
             ),
             (
+                'assetsync.generate_tg_global_assets__notice_versions_on_insert',
+                assetsync.generate_tg_global_assets__notice_versions_on_insert(v_input)
+            ),
+            (
+                'assetsync.generate_tg_global_assets__notice_versions_on_update',
+                assetsync.generate_tg_global_assets__notice_versions_on_update(v_input)
+            ),
+            (
+                'assetsync.generate_trigger_library__notice_versions_on_insert',
+                assetsync.generate_trigger_library__notice_versions_on_insert(v_input)
+            ),
+            (
+                'assetsync.generate_trigger_library__notice_versions_on_update',
+                assetsync.generate_trigger_library__notice_versions_on_update(v_input)
+            ),
+            (
                 'assetsync.generate_tg_project_assets__journal',
                 assetsync.generate_tg_project_assets__journal(v_input)
             ),
