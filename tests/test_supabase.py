@@ -516,7 +516,8 @@ def test_an_upgrade_keeps_the_role_the_old_readme_granted(pg_server: PgServer, m
         owner.execute("drop table assetsync.notice_queue")
         owner.execute(
             "delete from assetsync.migration_history"
-            " where file in ('migrations/017_notice_queue.sql', 'migrations/018_notice_batches.sql')"
+            " where file in ('migrations/017_notice_queue.sql', 'migrations/018_notice_batches.sql',"
+            " 'migrations/020_projects_owner_index.sql')"
         )
         owner.execute("grant usage on schema assetsync to authenticated")
         owner.execute("grant execute on all functions in schema assetsync to authenticated")
