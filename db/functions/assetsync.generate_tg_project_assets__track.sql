@@ -1,8 +1,9 @@
 -- Generates the tracking trigger function of project_assets. A tracked UPDATE that edits only fields
 -- already marked pays for updated_at and one IF: the rare paths (link, bookkeeping, a client-written
--- override list), else "a synced field changed and is not yet marked" (IS DISTINCT FROM per field); variables of the rare paths live in their own blocks, so
--- the hot path initialises none. A first mark computes its journal row as PL/pgSQL expressions (set up
--- once per transaction) and inserts only parameters: the INSERT's executor is set up for every row.
+-- override list), else "a synced field changed and is not yet marked" (IS DISTINCT FROM per field). The
+-- rare paths' variables live in their own block, so the hot path initialises none. A first mark computes
+-- its journal row as PL/pgSQL expressions (set up once per transaction) and inserts only parameters: the
+-- INSERT's executor is set up anew for every row.
 
 create or replace function assetsync.generate_tg_project_assets__track(p_for assetsync.generator_input)
 returns assetsync.generated_function

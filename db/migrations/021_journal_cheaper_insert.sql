@@ -6,7 +6,7 @@
 --   inserts (assetsync.writer = 'library', or inside a trigger), instead of a PL/pgSQL call per row; the
 --   row trigger keeps refusing UPDATE and DELETE.
 -- The journal is made by asset_sync_refresh() (assetsync.create_journal_table), so on a new install it
--- does not exist yet here, and the create function makes it in this shape.
+-- does not exist yet here, and the create function makes it in this shape. It is safe to run again.
 
 do $migration$
 begin
@@ -20,6 +20,7 @@ begin
         kind ~ '^(link|unlink|override|unprotect|sync|resolve|revert|push|undo)$'
     );
     drop trigger project_asset_changes_100_append_only on public.project_asset_changes;
+    drop trigger if exists project_asset_changes_100_insert_only_by_library on public.project_asset_changes;
     create trigger project_asset_changes_100_append_only
     before update or delete on public.project_asset_changes
     for each row execute function assetsync.tg_project_asset_changes__append_only();
