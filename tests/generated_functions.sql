@@ -1500,78 +1500,127 @@ AS $function$
 -- Synced fields: name text, asset_type text, description text, image_key_url text,
 -- visual_style_capsule_id uuid
 declare
-    v_global public.global_assets;
     v_marks text[];
-    v_rare boolean := false;
-    v_old jsonb;
-    v_new jsonb;
+    v_before jsonb;
+    v_after jsonb;
 begin
-    if tg_op = 'UPDATE' and tg_when = 'BEFORE' and tg_level = 'ROW' then
+    if tg_op = 'UPDATE' then
         new.updated_at := pg_catalog.now();
-        -- The rare paths, behind one test: the override list, the link or the bookkeeping changed.
+        -- The hot path is these two tests, in one IF: the rare paths (the override list, the link or the
+        -- bookkeeping changed), then a synced field changed that is not yet marked. An edit of already-marked
+        -- fields evaluates nothing else (every expression a row evaluates costs a one-row transaction its
+        -- setup), and the library's writes (which change the bookkeeping) evaluate the first test only.
         if new.overridden_fields is distinct from old.overridden_fields
             or new.global_asset_id is distinct from old.global_asset_id
             or new.global_version is distinct from old.global_version
             or new.last_synced_at is distinct from old.last_synced_at
             or new.sync_conflicts is distinct from old.sync_conflicts then
-            -- overridden_fields only ever holds synced field names, as a set: whoever writes it.
-            if new.overridden_fields is distinct from old.overridden_fields then
-                new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id::text);
-            end if;
-            -- The library's own writes (functions declared with SET assetsync.writer = 'library') never mark.
-            if pg_catalog.current_setting('assetsync.writer', true) = 'library' then
-                return new;
-            end if;
-            if new.global_version is distinct from old.global_version
-                or new.last_synced_at is distinct from old.last_synced_at
-                or new.sync_conflicts is distinct from old.sync_conflicts then
+            if tg_when <> 'BEFORE' or tg_level <> 'ROW' then
                 raise exception using
-                    errcode = '22023',
-                    message = pg_catalog.format(
-                        'column %s of project asset %s is written only by the asset library',
-                        case
-                            when new.global_version is distinct from old.global_version then 'global_version'
-                            when new.last_synced_at is distinct from old.last_synced_at then 'last_synced_at'
-                            else 'sync_conflicts'
-                        end,
-                        old.id
-                    ),
-                    detail = 'global_version, last_synced_at and sync_conflicts are bookkeeping of the sync functions.',
-                    hint = 'Use sync_project_asset(), resolve_sync_conflict() or revert_project_asset_fields().';
+                    errcode = '39P01',
+                    message = pg_catalog.format('%s is attached wrongly to %s', tg_name, tg_table_name),
+                    hint = 'It must be a BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger on public.project_assets.';
             end if;
-            if new.global_asset_id is distinct from old.global_asset_id and new.global_asset_id is not null then
-                select g.* into v_global from public.global_assets as g where g.id = new.global_asset_id;
-                if not found then
-                    raise exception using
-                        errcode = 'P0002',
-                        message = pg_catalog.format('global asset %s does not exist or is not visible', new.global_asset_id),
-                        detail = pg_catalog.format('Project asset %s cannot be linked to it.', new.id),
-                        hint = 'Link only global assets of your own library.';
+            declare
+                v_global public.global_assets;
+                v_old jsonb;
+                v_new jsonb;
+            begin
+                -- overridden_fields only ever holds synced field names, as a set: whoever writes it.
+                if new.overridden_fields is distinct from old.overridden_fields then
+                    new.overridden_fields := assetsync.checked_overridden_fields(new.overridden_fields, new.id::text);
                 end if;
-                new.global_version := v_global.version;
-                new.last_synced_at := pg_catalog.now();
-                new.sync_conflicts := '{}';
-                new.overridden_fields := pg_catalog.array_remove(array[
-                    case when new.name is distinct from v_global.name then 'name' end,
-                    case when new.asset_type is distinct from v_global.asset_type then 'asset_type' end,
-                    case when new.description is distinct from v_global.description then 'description' end,
-                    case when new.image_key_url is distinct from v_global.image_key_url then 'image_key_url' end,
-                    case when new.visual_style_capsule_id is distinct from v_global.visual_style_capsule_id then 'visual_style_capsule_id' end
-                ]::text[], null);
-                perform assetsync.journal(
-                    'link', new.id, assetsync.copy_state(old), assetsync.copy_state(new)
-                );
-                return new;
-            end if;
-            -- Detaching (global_asset_id set to NULL) keeps every value, the overrides, global_version and
-            -- the conflict entries, as a record of where the copy stood: plain tracking follows.
-            v_rare := true;
-        end if;
-        if (new.name is distinct from old.name and not ('name' = any(new.overridden_fields)))
+                -- The library's own writes (functions declared with SET assetsync.writer = 'library') never mark.
+                if pg_catalog.current_setting('assetsync.writer', true) = 'library' then
+                    return new;
+                end if;
+                if new.global_version is distinct from old.global_version
+                    or new.last_synced_at is distinct from old.last_synced_at
+                    or new.sync_conflicts is distinct from old.sync_conflicts then
+                    raise exception using
+                        errcode = '22023',
+                        message = pg_catalog.format(
+                            'column %s of project asset %s is written only by the asset library',
+                            case
+                                when new.global_version is distinct from old.global_version then 'global_version'
+                                when new.last_synced_at is distinct from old.last_synced_at then 'last_synced_at'
+                                else 'sync_conflicts'
+                            end,
+                            old.id
+                        ),
+                        detail = 'global_version, last_synced_at and sync_conflicts are bookkeeping of the sync functions.',
+                        hint = 'Use sync_project_asset(), resolve_sync_conflict() or revert_project_asset_fields().';
+                end if;
+                if new.global_asset_id is distinct from old.global_asset_id and new.global_asset_id is not null then
+                    select g.* into v_global from public.global_assets as g where g.id = new.global_asset_id;
+                    if not found then
+                        raise exception using
+                            errcode = 'P0002',
+                            message = pg_catalog.format('global asset %s does not exist or is not visible', new.global_asset_id),
+                            detail = pg_catalog.format('Project asset %s cannot be linked to it.', new.id),
+                            hint = 'Link only global assets of your own library.';
+                    end if;
+                    new.global_version := v_global.version;
+                    new.last_synced_at := pg_catalog.now();
+                    new.sync_conflicts := '{}';
+                    new.overridden_fields := pg_catalog.array_remove(array[
+                        case when new.name is distinct from v_global.name then 'name' end,
+                        case when new.asset_type is distinct from v_global.asset_type then 'asset_type' end,
+                        case when new.description is distinct from v_global.description then 'description' end,
+                        case when new.image_key_url is distinct from v_global.image_key_url then 'image_key_url' end,
+                        case when new.visual_style_capsule_id is distinct from v_global.visual_style_capsule_id then 'visual_style_capsule_id' end
+                    ]::text[], null);
+                    perform assetsync.journal(
+                        'link', new.id, assetsync.copy_state(old), assetsync.copy_state(new)
+                    );
+                    return new;
+                end if;
+                -- Detaching (global_asset_id set to NULL) keeps every value, the overrides, global_version
+                -- and the conflict entries, as a record of where the copy stood: plain tracking follows.
+                if (new.name is distinct from old.name and not ('name' = any(new.overridden_fields)))
             or (new.asset_type is distinct from old.asset_type and not ('asset_type' = any(new.overridden_fields)))
             or (new.description is distinct from old.description and not ('description' = any(new.overridden_fields)))
             or (new.image_key_url is distinct from old.image_key_url and not ('image_key_url' = any(new.overridden_fields)))
             or (new.visual_style_capsule_id is distinct from old.visual_style_capsule_id and not ('visual_style_capsule_id' = any(new.overridden_fields))) then
+                    new.overridden_fields := new.overridden_fields || pg_catalog.array_remove(array[
+                    case when new.name is distinct from old.name and not ('name' = any(new.overridden_fields)) then 'name' end,
+                    case when new.asset_type is distinct from old.asset_type and not ('asset_type' = any(new.overridden_fields)) then 'asset_type' end,
+                    case when new.description is distinct from old.description and not ('description' = any(new.overridden_fields)) then 'description' end,
+                    case when new.image_key_url is distinct from old.image_key_url and not ('image_key_url' = any(new.overridden_fields)) then 'image_key_url' end,
+                    case when new.visual_style_capsule_id is distinct from old.visual_style_capsule_id and not ('visual_style_capsule_id' = any(new.overridden_fields)) then 'visual_style_capsule_id' end
+                    ]::text[], null);
+                end if;
+                -- A client cleared the link, or wrote overridden_fields: journal it from the two states.
+                v_old := assetsync.copy_state(old);
+                v_new := assetsync.copy_state(new);
+                if old.global_asset_id is not null and new.global_asset_id is null then
+                    perform assetsync.journal('unlink', new.id, v_old, v_new);
+                else
+                    perform assetsync.journal('unprotect', new.id, v_old, v_new, array(
+                        select o.name from unnest(old.overridden_fields) as o (name)
+                        where not (o.name = any(coalesce(new.overridden_fields, '{}')))
+                    ));
+                    perform assetsync.journal('override', new.id, v_old, v_new, array(
+                        select o.name from unnest(new.overridden_fields) as o (name)
+                        where not (o.name = any(coalesce(old.overridden_fields, '{}')))
+                    ));
+                end if;
+                return new;
+            end;
+        elsif (new.name is distinct from old.name and not ('name' = any(new.overridden_fields)))
+            or (new.asset_type is distinct from old.asset_type and not ('asset_type' = any(new.overridden_fields)))
+            or (new.description is distinct from old.description and not ('description' = any(new.overridden_fields)))
+            or (new.image_key_url is distinct from old.image_key_url and not ('image_key_url' = any(new.overridden_fields)))
+            or (new.visual_style_capsule_id is distinct from old.visual_style_capsule_id and not ('visual_style_capsule_id' = any(new.overridden_fields))) then
+            if tg_when <> 'BEFORE' or tg_level <> 'ROW' then
+                raise exception using
+                    errcode = '39P01',
+                    message = pg_catalog.format('%s is attached wrongly to %s', tg_name, tg_table_name),
+                    hint = 'It must be a BEFORE INSERT OR UPDATE ... FOR EACH ROW trigger on public.project_assets.';
+            end if;
+            -- A client's first mark of a field (the library's writes never mark): one journal row, whose
+            -- before and after are computed here, as PL/pgSQL expressions set up once per transaction,
+            -- so that the INSERT, whose executor is set up anew for every row, holds only parameters.
             if pg_catalog.current_setting('assetsync.writer', true) is distinct from 'library' then
                 v_marks := pg_catalog.array_remove(array[
                     case when new.name is distinct from old.name and not ('name' = any(new.overridden_fields)) then 'name' end,
@@ -1581,47 +1630,30 @@ begin
                     case when new.visual_style_capsule_id is distinct from old.visual_style_capsule_id and not ('visual_style_capsule_id' = any(new.overridden_fields)) then 'visual_style_capsule_id' end
                 ]::text[], null);
                 new.overridden_fields := new.overridden_fields || v_marks;
-            end if;
-        end if;
-        if v_rare then
-            -- A client cleared the link, or wrote overridden_fields: journal it from the two states.
-            v_old := assetsync.copy_state(old);
-            v_new := assetsync.copy_state(new);
-            if old.global_asset_id is not null and new.global_asset_id is null then
-                perform assetsync.journal('unlink', new.id, v_old, v_new);
-            else
-                perform assetsync.journal('unprotect', new.id, v_old, v_new, array(
-                    select o.name from unnest(old.overridden_fields) as o (name)
-                    where not (o.name = any(coalesce(new.overridden_fields, '{}')))
-                ));
-                perform assetsync.journal('override', new.id, v_old, v_new, array(
-                    select o.name from unnest(new.overridden_fields) as o (name)
-                    where not (o.name = any(coalesce(old.overridden_fields, '{}')))
-                ));
-            end if;
-        elsif v_marks <> '{}' then
-            -- The first mark of a field: one journal row, inline (the hot path calls no function for it).
-            insert into public.project_asset_changes (
-                project_asset_id, kind, fields, before, after, actor, db_role, application_name
-            )
-            values (
-                new.id,
-                'override',
-                v_marks,
-                case when 'name' = any(v_marks) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'name') || case when old.name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.name) end) else '{}'::jsonb end
+                v_before := case when 'name' = any(v_marks) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'name') || case when old.name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.name) end) else '{}'::jsonb end
             || case when 'asset_type' = any(v_marks) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'asset_type') || case when old.asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.asset_type) end) else '{}'::jsonb end
             || case when 'description' = any(v_marks) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'description') || case when old.description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.description) end) else '{}'::jsonb end
             || case when 'image_key_url' = any(v_marks) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'image_key_url') || case when old.image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.image_key_url) end) else '{}'::jsonb end
-            || case when 'visual_style_capsule_id' = any(v_marks) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'visual_style_capsule_id') || case when old.visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.visual_style_capsule_id) end) else '{}'::jsonb end,
-                case when 'name' = any(v_marks) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'name') || case when new.name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.name) end) else '{}'::jsonb end
+            || case when 'visual_style_capsule_id' = any(v_marks) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any(old.overridden_fields), false), 'conflict', old.sync_conflicts -> 'visual_style_capsule_id') || case when old.visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', old.visual_style_capsule_id) end) else '{}'::jsonb end;
+                v_after := case when 'name' = any(v_marks) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'name') || case when new.name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.name) end) else '{}'::jsonb end
             || case when 'asset_type' = any(v_marks) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'asset_type') || case when new.asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.asset_type) end) else '{}'::jsonb end
             || case when 'description' = any(v_marks) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'description') || case when new.description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.description) end) else '{}'::jsonb end
             || case when 'image_key_url' = any(v_marks) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'image_key_url') || case when new.image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.image_key_url) end) else '{}'::jsonb end
-            || case when 'visual_style_capsule_id' = any(v_marks) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'visual_style_capsule_id') || case when new.visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.visual_style_capsule_id) end) else '{}'::jsonb end,
-                public.request_user_id(),
-                current_user,
-                nullif(pg_catalog.current_setting('application_name', true), '')
-            );
+            || case when 'visual_style_capsule_id' = any(v_marks) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any(new.overridden_fields), false), 'conflict', new.sync_conflicts -> 'visual_style_capsule_id') || case when new.visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', new.visual_style_capsule_id) end) else '{}'::jsonb end;
+                insert into public.project_asset_changes (
+                    project_asset_id, kind, fields, before, after, actor, db_role, application_name
+                )
+                values (
+                    new.id,
+                    'override',
+                    v_marks,
+                    v_before,
+                    v_after,
+                    public.request_user_id(),
+                    current_user,
+                    nullif(pg_catalog.current_setting('application_name', true), '')
+                );
+            end if;
         end if;
         return new;
     end if;
@@ -1655,25 +1687,29 @@ begin
     if new.global_asset_id is null then
         return new;
     end if;
-    select g.* into v_global from public.global_assets as g where g.id = new.global_asset_id;
-    if not found then
-        raise exception using
-            errcode = 'P0002',
-            message = pg_catalog.format('global asset %s does not exist or is not visible', new.global_asset_id),
-            detail = pg_catalog.format('Project asset %s cannot be linked to it.', new.id),
-            hint = 'Link only global assets of your own library.';
-    end if;
-    new.global_version := v_global.version;
-    new.last_synced_at := pg_catalog.now();
-    new.sync_conflicts := '{}';
-    new.overridden_fields := pg_catalog.array_remove(array[
-        case when new.name is distinct from v_global.name then 'name' end,
-        case when new.asset_type is distinct from v_global.asset_type then 'asset_type' end,
-        case when new.description is distinct from v_global.description then 'description' end,
-        case when new.image_key_url is distinct from v_global.image_key_url then 'image_key_url' end,
-        case when new.visual_style_capsule_id is distinct from v_global.visual_style_capsule_id then 'visual_style_capsule_id' end
-    ]::text[], null);
-    return new;
+    declare
+        v_global public.global_assets;
+    begin
+        select g.* into v_global from public.global_assets as g where g.id = new.global_asset_id;
+        if not found then
+            raise exception using
+                errcode = 'P0002',
+                message = pg_catalog.format('global asset %s does not exist or is not visible', new.global_asset_id),
+                detail = pg_catalog.format('Project asset %s cannot be linked to it.', new.id),
+                hint = 'Link only global assets of your own library.';
+        end if;
+        new.global_version := v_global.version;
+        new.last_synced_at := pg_catalog.now();
+        new.sync_conflicts := '{}';
+        new.overridden_fields := pg_catalog.array_remove(array[
+            case when new.name is distinct from v_global.name then 'name' end,
+            case when new.asset_type is distinct from v_global.asset_type then 'asset_type' end,
+            case when new.description is distinct from v_global.description then 'description' end,
+            case when new.image_key_url is distinct from v_global.image_key_url then 'image_key_url' end,
+            case when new.visual_style_capsule_id is distinct from v_global.visual_style_capsule_id then 'visual_style_capsule_id' end
+        ]::text[], null);
+        return new;
+    end;
 end;
 $function$
 

@@ -519,6 +519,10 @@ def test_an_upgrade_keeps_the_role_the_old_readme_granted(pg_server: PgServer, m
             " where file in ('migrations/017_notice_queue.sql', 'migrations/018_notice_batches.sql',"
             " 'migrations/020_projects_owner_index.sql')"
         )
+        # 021 reshapes the journal's checks and triggers, and may run again on the reshaped journal.
+        owner.execute(
+            "delete from assetsync.migration_history where file = 'migrations/021_journal_cheaper_insert.sql'"
+        )
         owner.execute("grant usage on schema assetsync to authenticated")
         owner.execute("grant execute on all functions in schema assetsync to authenticated")
         owner.execute("grant all on all tables in schema public to anon, authenticated, service_role")

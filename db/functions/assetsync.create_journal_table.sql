@@ -21,7 +21,7 @@ begin
             id bigint generated always as identity primary key,
             project_asset_id %1$s not null references %2$s (%3$I) on delete cascade,
             kind text not null constraint project_asset_changes_kind_is_known check (
-                kind in ('link', 'unlink', 'override', 'unprotect', 'sync', 'resolve', 'revert', 'push', 'undo')
+                kind ~ '^(link|unlink|override|unprotect|sync|resolve|revert|push|undo)$'
             ),
             fields text[] not null default '{}',
             before jsonb not null default '{}',
@@ -52,9 +52,16 @@ begin
         || 'with check (exists (select from %s as c where c.%I = project_asset_id))',
         p_pair.copies, p_pair.copies_key
     );
+    -- A client's INSERT is refused once per statement, and the WHEN clause leaves the library's own
+    -- inserts (a first mark's row from the tracking trigger, a sync's rows) without any trigger call.
     create trigger project_asset_changes_100_append_only
-    before insert or update or delete on public.project_asset_changes
+    before update or delete on public.project_asset_changes
     for each row execute function assetsync.tg_project_asset_changes__append_only();
+    create trigger project_asset_changes_100_insert_only_by_library
+    before insert on public.project_asset_changes
+    for each statement
+    when (pg_catalog.pg_trigger_depth() < 1)
+    execute function assetsync.tg_project_asset_changes__append_only();
 
     comment on table public.project_asset_changes is
     'The journal: one row per change of a copy''s sync state (link, unlink, override, unprotect, sync, resolve, '
@@ -85,7 +92,10 @@ begin
     'The library''s triggers and functions write with the caller''s rights; a client''s own INSERT is refused by '
     'the append-only trigger.';
     comment on trigger project_asset_changes_100_append_only on public.project_asset_changes is
-    'Refuses (42501) a client''s INSERT, every UPDATE, and a DELETE other than the cascade of its copy''s DELETE.';
+    'Refuses (42501) every UPDATE, and a DELETE other than the cascade of its copy''s DELETE.';
+    comment on trigger project_asset_changes_100_insert_only_by_library on public.project_asset_changes is
+    'Refuses (42501) an INSERT that is neither the library''s (SET assetsync.writer = ''library'') nor made by a '
+    'trigger; per statement, and its WHEN spares the library''s inserts any call.';
 end;
 $fn$;
 

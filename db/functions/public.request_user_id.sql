@@ -13,16 +13,22 @@ security invoker
 set search_path = pg_catalog, pg_temp
 as $fn$
 declare
+    v_setting text;
     v_claims jsonb;
     v_sub text;
 begin
-    begin
-        v_claims := nullif(pg_catalog.current_setting('request.jwt.claims', true), '')::jsonb;
-    exception
-        -- Not JSON (class 22) or nested too deep (class 54): the claims count as absent.
-        when data_exception or program_limit_exceeded then
-            v_claims := null;
-    end;
+    -- Each BEGIN ... EXCEPTION block is a subtransaction, and this runs for every journal row and many
+    -- policy checks: enter one only when the conversion can fail (claims set; a sub not in canonical form).
+    v_setting := nullif(pg_catalog.current_setting('request.jwt.claims', true), '');
+    if v_setting is not null then
+        begin
+            v_claims := v_setting::jsonb;
+        exception
+            -- Not JSON (class 22) or nested too deep (class 54): the claims count as absent.
+            when data_exception or program_limit_exceeded then
+                v_claims := null;
+        end;
+    end if;
     if pg_catalog.jsonb_typeof(v_claims) = 'object'
         and pg_catalog.jsonb_typeof(v_claims -> 'sub') = 'string'
         and v_claims ->> 'sub' <> '' then
@@ -33,11 +39,16 @@ begin
     if v_sub is null then
         return null;
     end if;
+    if v_sub ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' then
+        return v_sub::uuid;  -- the canonical form always converts
+    end if;
     -- A sub that is not a uuid is nobody, never an error: a policy must not break a query.
-    return v_sub::uuid;
-exception
-    when data_exception then
-        return null;
+    begin
+        return v_sub::uuid;
+    exception
+        when data_exception then
+            return null;
+    end;
 end;
 $fn$;
 
