@@ -3,8 +3,9 @@
 -- The common case runs inline, in one PL/pgSQL call (issue 18): the locks of assetsync.lock_project_asset()
 -- in its order (the global FOR KEY SHARE, then the copy FOR UPDATE while still linked to it), then the
 -- UPDATE of assetsync.pull_one(). A copy that overrides nothing (the copy is locked, so it stays so) runs
--- the same UPDATE with overridden_fields = '{}' written in as a constant: the planner folds away the
--- conflict and base expressions, which a one-row statement would otherwise set up on every call. Anything
+-- the same UPDATE with its overridden_fields (read, and in the journal's before-values) written in as the
+-- constant '{}': the planner folds away the conflict and base expressions and the journal's before-override
+-- tests, which a one-row statement would otherwise set up on every call. Anything
 -- unusual (NULL, unknown, not visible, not linked, relinked meanwhile) goes through lock_project_asset(),
 -- which raises, or waits and retries, as before.
 
@@ -57,7 +58,7 @@ begin
         %1$s
         select u.report into v_report from u;
     else
-        -- Nothing overridden: the same UPDATE with overridden_fields = '{}' folded in at plan time.
+        -- Nothing overridden: the same UPDATE with the copy's overridden_fields = '{}' folded in at plan time.
         %2$s
         select u.report into v_report from u;
     end if;
@@ -68,7 +69,10 @@ $tpl$,
                 false
             ),
             v_pull,
-            pg_catalog.replace(v_pull, 'pa.overridden_fields', '''{}''::text[]')
+            pg_catalog.replace(
+                pg_catalog.replace(v_pull, 'pa.overridden_fields', '''{}''::text[]'),
+                '(u.old_row).overridden_fields', '''{}''::text[]'
+            )
         ),
         'Pulls the linked global asset into a project asset. Fields not overridden take the global''s current value; '
         'overridden fields keep theirs, and when the global changed one since the base (the snapshot at '
