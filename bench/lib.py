@@ -312,8 +312,11 @@ class Pgbench:
     clients: int = 2
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="assetsync-bench-")))
 
-    def run(self, dsn: str, name: str, script: str, warmup: bool = False, latency: bool = False) -> Measure:
-        """One run of `script` (a warm-up run lasts 1 s): its tps, or with latency=True its average latency."""
+    def run(
+        self, dsn: str, name: str, script: str, warmup: bool = False, latency: bool = False, options: str = ""
+    ) -> Measure:
+        """One run of `script` (a warm-up run lasts 1 s): its tps, or with latency=True its average latency.
+        `options` are more server settings for its sessions ("-c name=value ...", as in PGOPTIONS)."""
         seconds = 1 if warmup else self.seconds
         path = self.workdir / f"{name}.sql"
         path.write_text(script)
@@ -321,7 +324,7 @@ class Pgbench:
         env = dict(os.environ)
         if "password" in params:
             env["PGPASSWORD"] = str(params.pop("password"))  # not on the command line
-        env["PGOPTIONS"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+        env["PGOPTIONS"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} {options}".rstrip()
         cmd = [
             str(self.bin_dir / "pgbench"), "-n", "-M", "prepared",
             "-c", str(self.clients), "-j", str(self.clients), "-T", str(seconds),

@@ -2310,9 +2310,492 @@ AS $function$
 -- To change it, change the generator, then call asset_sync_refresh().
 -- Synced fields: name text, asset_type text, description text, image_key_url text,
 -- visual_style_capsule_id uuid
+declare
+    v_global_asset_id uuid;
+    v_overrides boolean;
+    v_report jsonb;
 begin
-    perform assetsync.lock_project_asset(p_project_asset_id, true);
-    return assetsync.pull_one(p_project_asset_id);
+    -- The common case: lock the linked global, then the copy if it is still linked to it.
+    select g.id into v_global_asset_id
+    from public.global_assets as g
+    where g.id = (select pa.global_asset_id from public.project_assets as pa where pa.id = p_project_asset_id)
+    for key share of g;
+    if found then
+        select pa.overridden_fields <> '{}' into v_overrides
+        from public.project_assets as pa
+        where pa.id = p_project_asset_id and pa.global_asset_id = v_global_asset_id
+        for update;
+    end if;
+    if not found then
+        -- NULL, unknown, not visible, not linked, or relinked meanwhile: raises, or waits and retries.
+        perform assetsync.lock_project_asset(p_project_asset_id, true);
+        v_overrides := true;
+    end if;
+    if v_overrides then
+        with s as (
+        select
+            pa.id as id,
+            pa.global_asset_id as global_asset_id,
+            pa.global_version as from_version,
+            g.version as to_version,
+            pa.sync_conflicts as old_sync_conflicts,
+            pa as old_row,
+            case when 'name' = any(pa.overridden_fields)
+                then pa.name else g.name end as new_name,
+            case when 'asset_type' = any(pa.overridden_fields)
+                then pa.asset_type else g.asset_type end as new_asset_type,
+            case when 'description' = any(pa.overridden_fields)
+                then pa.description else g.description end as new_description,
+            case when 'image_key_url' = any(pa.overridden_fields)
+                then pa.image_key_url else g.image_key_url end as new_image_key_url,
+            case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                then pa.visual_style_capsule_id else g.visual_style_capsule_id end as new_visual_style_capsule_id,
+            pg_catalog.array_remove(array[
+                case when not ('name' = any(pa.overridden_fields))
+                    and pa.name is distinct from g.name then 'name' end,
+                case when not ('asset_type' = any(pa.overridden_fields))
+                    and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                case when not ('description' = any(pa.overridden_fields))
+                    and pa.description is distinct from g.description then 'description' end,
+                case when not ('image_key_url' = any(pa.overridden_fields))
+                    and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+            ]::text[], null) as updated_fields,
+            pg_catalog.array_remove(array[
+                case when 'name' = any(pa.overridden_fields) then 'name' end,
+                case when 'asset_type' = any(pa.overridden_fields) then 'asset_type' end,
+                case when 'description' = any(pa.overridden_fields) then 'description' end,
+                case when 'image_key_url' = any(pa.overridden_fields) then 'image_key_url' end,
+                case when 'visual_style_capsule_id' = any(pa.overridden_fields) then 'visual_style_capsule_id' end
+            ]::text[], null) as kept_fields,
+            '{}'::text[] as merged_fields,
+            case when pa.overridden_fields = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
+                    case when 'name' = any(pa.overridden_fields)
+                        and g.name is distinct from b.name
+                        and pa.name is distinct from g.name then 'name' end,
+                    case when 'asset_type' = any(pa.overridden_fields)
+                        and g.asset_type is distinct from b.asset_type
+                        and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                    case when 'description' = any(pa.overridden_fields)
+                        and g.description is distinct from b.description
+                        and pa.description is distinct from g.description then 'description' end,
+                    case when 'image_key_url' = any(pa.overridden_fields)
+                        and g.image_key_url is distinct from b.image_key_url
+                        and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                    case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                        and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                        and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                ]::text[], null)
+            end as conflict_fields,
+            case when pa.overridden_fields = '{}' then '{}'::jsonb else
+                (pa.sync_conflicts - pg_catalog.array_remove(array[
+                    case when not ('name' = any(pa.overridden_fields))
+                        or not (pa.name is distinct from g.name) then 'name' end,
+                    case when not ('asset_type' = any(pa.overridden_fields))
+                        or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
+                    case when not ('description' = any(pa.overridden_fields))
+                        or not (pa.description is distinct from g.description) then 'description' end,
+                    case when not ('image_key_url' = any(pa.overridden_fields))
+                        or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
+                    case when not ('visual_style_capsule_id' = any(pa.overridden_fields))
+                        or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
+                ]::text[], null))
+                || coalesce(case when 'name' = any(pa.overridden_fields)
+                    and g.name is distinct from b.name
+                    and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
+                    'name', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.name),
+                        'local', pg_catalog.to_jsonb(pa.name),
+                        'global', pg_catalog.to_jsonb(g.name),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'asset_type' = any(pa.overridden_fields)
+                    and g.asset_type is distinct from b.asset_type
+                    and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
+                    'asset_type', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.asset_type),
+                        'local', pg_catalog.to_jsonb(pa.asset_type),
+                        'global', pg_catalog.to_jsonb(g.asset_type),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'description' = any(pa.overridden_fields)
+                    and g.description is distinct from b.description
+                    and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
+                    'description', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.description),
+                        'local', pg_catalog.to_jsonb(pa.description),
+                        'global', pg_catalog.to_jsonb(g.description),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'image_key_url' = any(pa.overridden_fields)
+                    and g.image_key_url is distinct from b.image_key_url
+                    and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
+                    'image_key_url', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.image_key_url),
+                        'local', pg_catalog.to_jsonb(pa.image_key_url),
+                        'global', pg_catalog.to_jsonb(g.image_key_url),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'visual_style_capsule_id' = any(pa.overridden_fields)
+                    and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
+                    'visual_style_capsule_id', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id),
+                        'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
+                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+            end as sync_conflicts
+        from public.project_assets as pa
+        inner join public.global_assets as g on pa.global_asset_id = g.id
+        -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
+        -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
+        cross join lateral pg_catalog.jsonb_to_record(
+            case when pa.overridden_fields <> '{}' then (
+                select v.snapshot
+                from public.global_asset_versions as v
+                where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
+            ) end
+        ) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
+        where pa.id = p_project_asset_id
+    ),
+    u as (
+        update public.project_assets as t
+        set
+            name = s.new_name,
+            asset_type = s.new_asset_type,
+            description = s.new_description,
+            image_key_url = s.new_image_key_url,
+            visual_style_capsule_id = s.new_visual_style_capsule_id,
+            sync_conflicts = s.sync_conflicts,
+            global_version = s.to_version,
+            last_synced_at = pg_catalog.now()
+        from s
+        where t.id = s.id
+        returning
+            s.id,
+            s.old_row,
+            t as new_row,
+            (
+                s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
+                or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
+            ) as changed,
+            s.conflict_fields,
+            s.merged_fields,
+            pg_catalog.jsonb_build_object(
+            'project_asset_id', s.id,
+            'global_asset_id', s.global_asset_id,
+            'from_version', s.from_version,
+            'to_version', s.to_version,
+            'status', case
+                when s.to_version = s.from_version and s.updated_fields = '{}' and s.conflict_fields = '{}'
+                    and s.sync_conflicts = s.old_sync_conflicts
+                    then 'up_to_date'
+                else 'synced'
+            end,
+            'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
+            'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
+            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields),
+            'merged_fields', pg_catalog.to_jsonb(s.merged_fields)
+        ) as report
+    ),
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit:
+    -- one queue row for the whole statement, whatever the number of copies.
+    n as (
+        insert into assetsync.notice_queue (event, entries, flush)
+        select
+            'conflict',
+            pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+                (u.new_row).global_asset_id, u.id, (u.new_row).project_id, u.conflict_fields, u.merged_fields
+            )),
+            assetsync.notice_first()
+        from u
+        where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
+        having pg_catalog.count(*) > 0
+    ),
+    -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
+    j as (
+        insert into public.project_asset_changes (
+            project_asset_id, kind, fields, before, after, actor, db_role, application_name
+        )
+        select
+            u.id,
+            'sync',
+            pg_catalog.array_remove(array[case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then 'name' end, case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then 'asset_type' end, case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then 'description' end, case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then 'image_key_url' end, case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then 'visual_style_capsule_id' end]::text[], null),
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'name') || case when (u.old_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'asset_type') || case when (u.old_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'description') || case when (u.old_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'image_key_url') || case when (u.old_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false), 'conflict', (u.old_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.old_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.old_row).global_version)
+                else '{}'::jsonb
+            end,
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any((u.old_row).overridden_fields), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'name') || case when (u.new_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any((u.old_row).overridden_fields), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'asset_type') || case when (u.new_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any((u.old_row).overridden_fields), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'description') || case when (u.new_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any((u.old_row).overridden_fields), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'image_key_url') || case when (u.new_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any((u.old_row).overridden_fields), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.new_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.new_row).global_version)
+                else '{}'::jsonb
+            end,
+            (select public.request_user_id()),
+            current_user,
+            nullif(pg_catalog.current_setting('application_name', true), '')
+        from u
+        where u.changed
+            -- A caller that journals the whole operation itself (push) sets this for its call.
+            and (select pg_catalog.current_setting('assetsync.journal_by_caller', true)) is distinct from 'on'
+    )
+        select u.report into v_report from u;
+    else
+        -- Nothing overridden: the same UPDATE with the copy's overridden_fields = '{}' folded in at plan time.
+        with s as (
+        select
+            pa.id as id,
+            pa.global_asset_id as global_asset_id,
+            pa.global_version as from_version,
+            g.version as to_version,
+            pa.sync_conflicts as old_sync_conflicts,
+            pa as old_row,
+            case when 'name' = any('{}'::text[])
+                then pa.name else g.name end as new_name,
+            case when 'asset_type' = any('{}'::text[])
+                then pa.asset_type else g.asset_type end as new_asset_type,
+            case when 'description' = any('{}'::text[])
+                then pa.description else g.description end as new_description,
+            case when 'image_key_url' = any('{}'::text[])
+                then pa.image_key_url else g.image_key_url end as new_image_key_url,
+            case when 'visual_style_capsule_id' = any('{}'::text[])
+                then pa.visual_style_capsule_id else g.visual_style_capsule_id end as new_visual_style_capsule_id,
+            pg_catalog.array_remove(array[
+                case when not ('name' = any('{}'::text[]))
+                    and pa.name is distinct from g.name then 'name' end,
+                case when not ('asset_type' = any('{}'::text[]))
+                    and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                case when not ('description' = any('{}'::text[]))
+                    and pa.description is distinct from g.description then 'description' end,
+                case when not ('image_key_url' = any('{}'::text[]))
+                    and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                case when not ('visual_style_capsule_id' = any('{}'::text[]))
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+            ]::text[], null) as updated_fields,
+            pg_catalog.array_remove(array[
+                case when 'name' = any('{}'::text[]) then 'name' end,
+                case when 'asset_type' = any('{}'::text[]) then 'asset_type' end,
+                case when 'description' = any('{}'::text[]) then 'description' end,
+                case when 'image_key_url' = any('{}'::text[]) then 'image_key_url' end,
+                case when 'visual_style_capsule_id' = any('{}'::text[]) then 'visual_style_capsule_id' end
+            ]::text[], null) as kept_fields,
+            '{}'::text[] as merged_fields,
+            case when '{}'::text[] = '{}' then '{}'::text[] else pg_catalog.array_remove(array[
+                    case when 'name' = any('{}'::text[])
+                        and g.name is distinct from b.name
+                        and pa.name is distinct from g.name then 'name' end,
+                    case when 'asset_type' = any('{}'::text[])
+                        and g.asset_type is distinct from b.asset_type
+                        and pa.asset_type is distinct from g.asset_type then 'asset_type' end,
+                    case when 'description' = any('{}'::text[])
+                        and g.description is distinct from b.description
+                        and pa.description is distinct from g.description then 'description' end,
+                    case when 'image_key_url' = any('{}'::text[])
+                        and g.image_key_url is distinct from b.image_key_url
+                        and pa.image_key_url is distinct from g.image_key_url then 'image_key_url' end,
+                    case when 'visual_style_capsule_id' = any('{}'::text[])
+                        and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                        and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then 'visual_style_capsule_id' end
+                ]::text[], null)
+            end as conflict_fields,
+            case when '{}'::text[] = '{}' then '{}'::jsonb else
+                (pa.sync_conflicts - pg_catalog.array_remove(array[
+                    case when not ('name' = any('{}'::text[]))
+                        or not (pa.name is distinct from g.name) then 'name' end,
+                    case when not ('asset_type' = any('{}'::text[]))
+                        or not (pa.asset_type is distinct from g.asset_type) then 'asset_type' end,
+                    case when not ('description' = any('{}'::text[]))
+                        or not (pa.description is distinct from g.description) then 'description' end,
+                    case when not ('image_key_url' = any('{}'::text[]))
+                        or not (pa.image_key_url is distinct from g.image_key_url) then 'image_key_url' end,
+                    case when not ('visual_style_capsule_id' = any('{}'::text[]))
+                        or not (pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id) then 'visual_style_capsule_id' end
+                ]::text[], null))
+                || coalesce(case when 'name' = any('{}'::text[])
+                    and g.name is distinct from b.name
+                    and pa.name is distinct from g.name then pg_catalog.jsonb_build_object(
+                    'name', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.name),
+                        'local', pg_catalog.to_jsonb(pa.name),
+                        'global', pg_catalog.to_jsonb(g.name),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'asset_type' = any('{}'::text[])
+                    and g.asset_type is distinct from b.asset_type
+                    and pa.asset_type is distinct from g.asset_type then pg_catalog.jsonb_build_object(
+                    'asset_type', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.asset_type),
+                        'local', pg_catalog.to_jsonb(pa.asset_type),
+                        'global', pg_catalog.to_jsonb(g.asset_type),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'description' = any('{}'::text[])
+                    and g.description is distinct from b.description
+                    and pa.description is distinct from g.description then pg_catalog.jsonb_build_object(
+                    'description', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.description),
+                        'local', pg_catalog.to_jsonb(pa.description),
+                        'global', pg_catalog.to_jsonb(g.description),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'image_key_url' = any('{}'::text[])
+                    and g.image_key_url is distinct from b.image_key_url
+                    and pa.image_key_url is distinct from g.image_key_url then pg_catalog.jsonb_build_object(
+                    'image_key_url', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.image_key_url),
+                        'local', pg_catalog.to_jsonb(pa.image_key_url),
+                        'global', pg_catalog.to_jsonb(g.image_key_url),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+                || coalesce(case when 'visual_style_capsule_id' = any('{}'::text[])
+                    and g.visual_style_capsule_id is distinct from b.visual_style_capsule_id
+                    and pa.visual_style_capsule_id is distinct from g.visual_style_capsule_id then pg_catalog.jsonb_build_object(
+                    'visual_style_capsule_id', pg_catalog.jsonb_build_object(
+                        'base', pg_catalog.to_jsonb(b.visual_style_capsule_id),
+                        'local', pg_catalog.to_jsonb(pa.visual_style_capsule_id),
+                        'global', pg_catalog.to_jsonb(g.visual_style_capsule_id),
+                        'global_version', g.version,
+                        'detected_at', pg_catalog.now()
+                    )
+                ) end, '{}')
+            end as sync_conflicts
+        from public.project_assets as pa
+        inner join public.global_assets as g on pa.global_asset_id = g.id
+        -- The base (the snapshot at global_version, typed), looked up by primary key and only where a field
+        -- is overridden; a function scan, so the planner keeps it a per-row lookup in any plan.
+        cross join lateral pg_catalog.jsonb_to_record(
+            case when '{}'::text[] <> '{}' then (
+                select v.snapshot
+                from public.global_asset_versions as v
+                where v.global_asset_id = pa.global_asset_id and v.version = pa.global_version
+            ) end
+        ) as b (name text, asset_type text, description text, image_key_url text, visual_style_capsule_id uuid)
+        where pa.id = p_project_asset_id
+    ),
+    u as (
+        update public.project_assets as t
+        set
+            name = s.new_name,
+            asset_type = s.new_asset_type,
+            description = s.new_description,
+            image_key_url = s.new_image_key_url,
+            visual_style_capsule_id = s.new_visual_style_capsule_id,
+            sync_conflicts = s.sync_conflicts,
+            global_version = s.to_version,
+            last_synced_at = pg_catalog.now()
+        from s
+        where t.id = s.id
+        returning
+            s.id,
+            s.old_row,
+            t as new_row,
+            (
+                s.to_version is distinct from s.from_version or s.updated_fields <> '{}'
+                or s.conflict_fields <> '{}' or s.sync_conflicts <> s.old_sync_conflicts
+            ) as changed,
+            s.conflict_fields,
+            s.merged_fields,
+            pg_catalog.jsonb_build_object(
+            'project_asset_id', s.id,
+            'global_asset_id', s.global_asset_id,
+            'from_version', s.from_version,
+            'to_version', s.to_version,
+            'status', case
+                when s.to_version = s.from_version and s.updated_fields = '{}' and s.conflict_fields = '{}'
+                    and s.sync_conflicts = s.old_sync_conflicts
+                    then 'up_to_date'
+                else 'synced'
+            end,
+            'updated_fields', pg_catalog.to_jsonb(s.updated_fields),
+            'kept_fields', pg_catalog.to_jsonb(s.kept_fields),
+            'conflict_fields', pg_catalog.to_jsonb(s.conflict_fields),
+            'merged_fields', pg_catalog.to_jsonb(s.merged_fields)
+        ) as report
+    ),
+    -- The live notices of the copies whose sync wrote conflict entries or merged fields, sent at commit:
+    -- one queue row for the whole statement, whatever the number of copies.
+    n as (
+        insert into assetsync.notice_queue (event, entries, flush)
+        select
+            'conflict',
+            pg_catalog.jsonb_agg(pg_catalog.jsonb_build_array(
+                (u.new_row).global_asset_id, u.id, (u.new_row).project_id, u.conflict_fields, u.merged_fields
+            )),
+            assetsync.notice_first()
+        from u
+        where u.conflict_fields <> '{}' or u.merged_fields <> '{}'
+        having pg_catalog.count(*) > 0
+    ),
+    -- The journal: one row per copy the sync changed, in one insert, with no function call per row.
+    j as (
+        insert into public.project_asset_changes (
+            project_asset_id, kind, fields, before, after, actor, db_role, application_name
+        )
+        select
+            u.id,
+            'sync',
+            pg_catalog.array_remove(array[case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any('{}'::text[]), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then 'name' end, case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any('{}'::text[]), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then 'asset_type' end, case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any('{}'::text[]), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then 'description' end, case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any('{}'::text[]), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then 'image_key_url' end, case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any('{}'::text[]), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then 'visual_style_capsule_id' end]::text[], null),
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any('{}'::text[]), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any('{}'::text[]), false), 'conflict', (u.old_row).sync_conflicts -> 'name') || case when (u.old_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any('{}'::text[]), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any('{}'::text[]), false), 'conflict', (u.old_row).sync_conflicts -> 'asset_type') || case when (u.old_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any('{}'::text[]), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any('{}'::text[]), false), 'conflict', (u.old_row).sync_conflicts -> 'description') || case when (u.old_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any('{}'::text[]), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any('{}'::text[]), false), 'conflict', (u.old_row).sync_conflicts -> 'image_key_url') || case when (u.old_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any('{}'::text[]), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any('{}'::text[]), false), 'conflict', (u.old_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.old_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.old_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.old_row).global_version)
+                else '{}'::jsonb
+            end,
+            case when ((u.old_row).name is distinct from (u.new_row).name or ((u.old_row).sync_conflicts -> 'name') is distinct from ((u.new_row).sync_conflicts -> 'name') or coalesce('name' = any('{}'::text[]), false) <> coalesce('name' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('name', pg_catalog.jsonb_build_object('overridden', coalesce('name' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'name') || case when (u.new_row).name is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).name) end) else '{}'::jsonb end
+            || case when ((u.old_row).asset_type is distinct from (u.new_row).asset_type or ((u.old_row).sync_conflicts -> 'asset_type') is distinct from ((u.new_row).sync_conflicts -> 'asset_type') or coalesce('asset_type' = any('{}'::text[]), false) <> coalesce('asset_type' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('asset_type', pg_catalog.jsonb_build_object('overridden', coalesce('asset_type' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'asset_type') || case when (u.new_row).asset_type is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).asset_type) end) else '{}'::jsonb end
+            || case when ((u.old_row).description is distinct from (u.new_row).description or ((u.old_row).sync_conflicts -> 'description') is distinct from ((u.new_row).sync_conflicts -> 'description') or coalesce('description' = any('{}'::text[]), false) <> coalesce('description' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('description', pg_catalog.jsonb_build_object('overridden', coalesce('description' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'description') || case when (u.new_row).description is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).description) end) else '{}'::jsonb end
+            || case when ((u.old_row).image_key_url is distinct from (u.new_row).image_key_url or ((u.old_row).sync_conflicts -> 'image_key_url') is distinct from ((u.new_row).sync_conflicts -> 'image_key_url') or coalesce('image_key_url' = any('{}'::text[]), false) <> coalesce('image_key_url' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('image_key_url', pg_catalog.jsonb_build_object('overridden', coalesce('image_key_url' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'image_key_url') || case when (u.new_row).image_key_url is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).image_key_url) end) else '{}'::jsonb end
+            || case when ((u.old_row).visual_style_capsule_id is distinct from (u.new_row).visual_style_capsule_id or ((u.old_row).sync_conflicts -> 'visual_style_capsule_id') is distinct from ((u.new_row).sync_conflicts -> 'visual_style_capsule_id') or coalesce('visual_style_capsule_id' = any('{}'::text[]), false) <> coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false)) then pg_catalog.jsonb_build_object('visual_style_capsule_id', pg_catalog.jsonb_build_object('overridden', coalesce('visual_style_capsule_id' = any((u.new_row).overridden_fields), false), 'conflict', (u.new_row).sync_conflicts -> 'visual_style_capsule_id') || case when (u.new_row).visual_style_capsule_id is null then '{}'::jsonb else pg_catalog.jsonb_build_object('value', (u.new_row).visual_style_capsule_id) end) else '{}'::jsonb end
+            || case
+                when (u.old_row).global_version is distinct from (u.new_row).global_version
+                    then pg_catalog.jsonb_build_object('global_version', (u.new_row).global_version)
+                else '{}'::jsonb
+            end,
+            (select public.request_user_id()),
+            current_user,
+            nullif(pg_catalog.current_setting('application_name', true), '')
+        from u
+        where u.changed
+            -- A caller that journals the whole operation itself (push) sets this for its call.
+            and (select pg_catalog.current_setting('assetsync.journal_by_caller', true)) is distinct from 'on'
+    )
+        select u.report into v_report from u;
+    end if;
+    return v_report;
 end;
 $function$
 

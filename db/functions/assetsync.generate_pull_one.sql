@@ -1,6 +1,7 @@
 -- Generates assetsync.pull_one(): the sync of ONE project asset, by its id, returning its
 -- report. A scalar primary-key predicate keeps even a generic plan an index lookup per table, whatever
 -- the size of the library (an array predicate may hash-join every global asset for one row).
+-- sync_project_asset() runs the same UPDATE inline (one PL/pgSQL call instead of three); the push calls this.
 
 create or replace function assetsync.generate_pull_one(p_for assetsync.generator_input)
 returns assetsync.generated_function
