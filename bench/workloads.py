@@ -172,9 +172,9 @@ def tracking_bulk(ctx: Context) -> list[Row]:
             tracked.note = "first marks: each writes its journal row (no goal; see bench/README.md)"
             continue
         vs_empty, cpu_vs_empty = tracked.median / empty.median, cpu(tracked) / cpu(empty)
-        goal(tracked, "<=1.30x floor, <=1.10x empty trigger", tracked.ratio <= 1.3 and vs_empty <= 1.1,
-             f"{vs_empty:.2f}x the empty trigger (cpu {cpu_vs_empty:.2f}x)",
-             cpu(tracked) <= 1.3 and cpu_vs_empty <= 1.1)  # fmt: skip
+        # Issue 18's target: against the empty pinned trigger (the floor of any PL/pgSQL trigger).
+        goal(tracked, "<=1.10x empty trigger", vs_empty <= 1.1,
+             f"{vs_empty:.2f}x the empty trigger (cpu {cpu_vs_empty:.2f}x)", cpu_vs_empty <= 1.1)  # fmt: skip
     return rows
 
 
@@ -219,7 +219,7 @@ def tracking_oltp(ctx: Context) -> list[Row]:
         if row.variant == "tracked":
             row.note = "most updates are first marks, each writes its journal row (no goal; bench/README.md)"
             continue
-        goal(row, ">=0.90x floor tps", row.ratio >= 0.9, cpu_met=1 / cpu(row) >= 0.9)
+        goal(row, ">=0.85x floor tps", row.ratio >= 0.85, cpu_met=1 / cpu(row) >= 0.85)  # issue 18's target
     return rows
 
 
