@@ -647,7 +647,9 @@ begin
             global_version = s.to_version,
             last_synced_at = pg_catalog.now()
         from s
-        where t.id = s.id
+        -- The target rows restricted as the read is, so that the join reads only the copies concerned
+        -- (without it, a fan-out hashed every row of the copies table).
+        where t.id = s.id and t.id = any(p_project_asset_ids)
         returning
             s.id,
             s.old_row,
@@ -892,7 +894,9 @@ begin
             global_version = s.to_version,
             last_synced_at = pg_catalog.now()
         from s
-        where t.id = s.id
+        -- The target rows restricted as the read is, so that the join reads only the copies concerned
+        -- (without it, a fan-out hashed every row of the copies table).
+        where t.id = s.id and t.global_asset_id = p_global_asset_id
         returning
             s.id,
             s.old_row,
@@ -1123,7 +1127,9 @@ begin
             global_version = s.to_version,
             last_synced_at = pg_catalog.now()
         from s
-        where t.id = s.id
+        -- The target rows restricted as the read is, so that the join reads only the copies concerned
+        -- (without it, a fan-out hashed every row of the copies table).
+        where t.id = s.id and t.id = p_project_asset_id
         returning
             s.id,
             s.old_row,
@@ -2482,7 +2488,9 @@ begin
             global_version = s.to_version,
             last_synced_at = pg_catalog.now()
         from s
-        where t.id = s.id
+        -- The target rows restricted as the read is, so that the join reads only the copies concerned
+        -- (without it, a fan-out hashed every row of the copies table).
+        where t.id = s.id and t.id = p_project_asset_id
         returning
             s.id,
             s.old_row,
@@ -2714,7 +2722,9 @@ begin
             global_version = s.to_version,
             last_synced_at = pg_catalog.now()
         from s
-        where t.id = s.id
+        -- The target rows restricted as the read is, so that the join reads only the copies concerned
+        -- (without it, a fan-out hashed every row of the copies table).
+        where t.id = s.id and t.id = p_project_asset_id
         returning
             s.id,
             s.old_row,

@@ -29,7 +29,9 @@ begin
             global_version = s.to_version,
             last_synced_at = pg_catalog.now()
         from s
-        where t.{copies_key} = s.id
+        -- The target rows restricted as the read is, so that the join reads only the copies concerned
+        -- (without it, a fan-out hashed every row of the copies table).
+        where t.{copies_key} = s.id and %7$s
         returning
             s.id,
             s.old_row,
@@ -92,7 +94,8 @@ begin
         p_returning,
         v_journal.fields,
         v_journal.before,
-        v_journal.after
+        v_journal.after,
+        assetsync.sql_render(pg_catalog.regexp_replace(p_where, '\mpa\.', 't.', 'g'), p_pair)
     );
 end;
 $fn$;
