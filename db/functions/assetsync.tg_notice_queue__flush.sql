@@ -23,29 +23,39 @@ begin
             message = pg_catalog.format('%s is attached wrongly to %s', tg_name, tg_table_name),
             hint = 'It must be a deferred AFTER INSERT constraint trigger on assetsync.notice_queue.';
     end if;
-    -- A global_version row holds [keys, versions], two arrays of the same length.
-    select pg_catalog.count(distinct k.key) into v_count
-    from assetsync.notice_queue as q
-    cross join lateral pg_catalog.jsonb_array_elements(q.entries -> 0) as k (key)
-    where q.event = 'global_version';
+    -- A global_version row holds [keys, versions], two arrays of the same length, zipped by ROWS FROM.
+    -- Counted first: above 100 globals only the summary is sent, and nothing else is computed.
+    select pg_catalog.count(*) into v_count
+    from (
+        select v.key
+        from assetsync.notice_queue as q
+        cross join lateral rows from (pg_catalog.jsonb_array_elements(q.entries -> 0)) as v (key)
+        where q.event = 'global_version'
+        group by v.key
+    ) as k;
     if v_count > 100 then
         perform pg_catalog.pg_notify(
             'assetsync', pg_catalog.jsonb_build_object('event', 'global_versions', 'count', v_count)::text
         );
-    else
+    elsif v_count > 0 then
         for r in
-            select k.key as global_asset_id, pg_catalog.max((q.entries -> 1 ->> (k.n - 1)::integer)::integer) as version
+            select v.key as global_asset_id, pg_catalog.max(v.version::integer) as version
             from assetsync.notice_queue as q
-            cross join lateral pg_catalog.jsonb_array_elements(q.entries -> 0) with ordinality as k (key, n)
+            cross join lateral rows from (
+                pg_catalog.jsonb_array_elements(q.entries -> 0),
+                pg_catalog.jsonb_array_elements_text(q.entries -> 1)
+            ) as v (key, version)
             where q.event = 'global_version'
-            group by k.key
-            order by k.key
+            group by v.key
+            order by v.key
         loop
             perform pg_catalog.pg_notify('assetsync', pg_catalog.jsonb_build_object(
                 'event', 'global_version', 'global_asset_id', r.global_asset_id, 'version', r.version
             )::text);
         end loop;
     end if;
+    -- One conflict notice per copy, or one summary per global with more than 100 such copies: the field
+    -- names are put in column order (a function call) only for the notices sent per copy.
     for r in
         with entries as (
             select
@@ -63,8 +73,8 @@ begin
                 x.global_asset_id,
                 x.project_asset_id,
                 pg_catalog.min(x.project_id::text)::jsonb as project_id,
-                assetsync.checked_field_names(pg_catalog.array_agg(f.name) filter (where f.kind = 'c')) as fields,
-                assetsync.checked_field_names(pg_catalog.array_agg(f.name) filter (where f.kind = 'm')) as merged_fields
+                pg_catalog.array_agg(f.name) filter (where f.kind = 'c') as fields,
+                pg_catalog.array_agg(f.name) filter (where f.kind = 'm') as merged_fields
             from entries as x
             left join lateral (
                 select 'c' as kind, c.name from pg_catalog.jsonb_array_elements_text(x.fields) as c (name)
@@ -72,22 +82,28 @@ begin
                 select 'm', m.name from pg_catalog.jsonb_array_elements_text(x.merged_fields) as m (name)
             ) as f on true
             group by x.global_asset_id, x.project_asset_id
+        ),
+        ranked as (
+            select
+                c.*,
+                pg_catalog.count(*) over (partition by c.global_asset_id) as copies,
+                pg_catalog.row_number() over (
+                    partition by c.global_asset_id order by c.project_id, c.project_asset_id
+                ) as nth
+            from copies as c
         )
-        select
-            c.*,
-            pg_catalog.count(*) over (partition by c.global_asset_id) as copies,
-            pg_catalog.row_number() over (
-                partition by c.global_asset_id order by c.project_id, c.project_asset_id
-            ) as nth
-        from copies as c
-        order by c.global_asset_id, c.project_id, c.project_asset_id
+        select k.*
+        from ranked as k
+        where k.copies <= 100 or k.nth = 1
+        order by k.global_asset_id, k.project_id, k.project_asset_id
     loop
         if r.copies > 100 then
-            continue when r.nth > 1;  -- one summary per global
             v_payload := pg_catalog.jsonb_build_object(
                 'event', 'conflicts', 'global_asset_id', r.global_asset_id, 'count', r.copies
             )::text;
         else
+            r.fields := assetsync.checked_field_names(r.fields);
+            r.merged_fields := assetsync.checked_field_names(r.merged_fields);
             v_payload := pg_catalog.jsonb_build_object(
                 'event', 'conflict', 'project_asset_id', r.project_asset_id, 'project_id', r.project_id,
                 'global_asset_id', r.global_asset_id, 'fields', pg_catalog.to_jsonb(coalesce(r.fields, '{}')),
