@@ -52,8 +52,8 @@ begin
         || 'with check (exists (select from %s as c where c.%I = project_asset_id))',
         p_pair.copies, p_pair.copies_key
     );
-    -- A client's INSERT is refused once per statement, and the WHEN clause leaves the library's own
-    -- inserts (a first mark's row from the tracking trigger, a sync's rows) without any trigger call.
+    -- A client's INSERT is refused once per statement: a library function's insert (a sync's rows) calls
+    -- the check once, and the WHEN clause spares the rows written inside a trigger (a first mark's) any call.
     create trigger project_asset_changes_100_append_only
     before update or delete on public.project_asset_changes
     for each row execute function assetsync.tg_project_asset_changes__append_only();
@@ -95,7 +95,7 @@ begin
     'Refuses (42501) every UPDATE, and a DELETE other than the cascade of its copy''s DELETE.';
     comment on trigger project_asset_changes_100_insert_only_by_library on public.project_asset_changes is
     'Refuses (42501) an INSERT that is neither the library''s (SET assetsync.writer = ''library'') nor made by a '
-    'trigger; per statement, and its WHEN spares the library''s inserts any call.';
+    'trigger; once per statement, and not called at all inside a trigger (its WHEN).';
 end;
 $fn$;
 

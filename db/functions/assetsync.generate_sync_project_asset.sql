@@ -69,9 +69,9 @@ $tpl$,
                 false
             ),
             v_pull,
-            pg_catalog.replace(
-                pg_catalog.replace(v_pull, 'pa.overridden_fields', '''{}''::text[]'),
-                '(u.old_row).overridden_fields', '''{}''::text[]'
+            -- Whole identifiers only (\M), so that a synced column whose name starts the same is left alone.
+            pg_catalog.regexp_replace(
+                v_pull, '(\mpa\.|\(u\.old_row\)\.)overridden_fields\M', '''{}''::text[]', 'g'
             )
         ),
         'Pulls the linked global asset into a project asset. Fields not overridden take the global''s current value; '

@@ -1,8 +1,8 @@
 -- Keeps the journal append-only and written only by the database. Its rows come from the library's
 -- functions (which run with SET assetsync.writer = 'library') and from the triggers of the copies (a
 -- nested trigger); a DELETE only from the cascade of a copy's DELETE (a foreign-key action). It serves a
--- row trigger (UPDATE, DELETE) and a statement-level BEFORE INSERT trigger, whose WHEN clause calls it
--- only for a client's INSERT, so that the library's inserts pay for no call. Every
+-- row trigger (UPDATE, DELETE) and a statement-level BEFORE INSERT trigger, called once per statement
+-- and, through its WHEN clause, never for the rows triggers insert. Every
 -- function runs with the caller's rights, so a caller able to create its own triggers could forge rows,
 -- but only for copies it can already change (docs/journal.md).
 

@@ -2,9 +2,9 @@
 -- trigger, so every statement-level cost of that INSERT is paid per row:
 -- - the kind check becomes a regular expression: a CHECK is read back from its stored node tree for every
 --   statement, and the 9-element array of `kind in (...)` was a tenth of a first mark's time;
--- - a client's INSERT is refused by a statement-level trigger whose WHEN clause is false for the library's
---   inserts (assetsync.writer = 'library', or inside a trigger), instead of a PL/pgSQL call per row; the
---   row trigger keeps refusing UPDATE and DELETE.
+-- - a client's INSERT is refused by a statement-level trigger instead of a PL/pgSQL call per row: its WHEN
+--   clause is false inside a trigger (a first mark's row), and a library function's insert (a sync's rows)
+--   calls it once per statement; the row trigger keeps refusing UPDATE and DELETE.
 -- The journal is made by asset_sync_refresh() (assetsync.create_journal_table), so on a new install it
 -- does not exist yet here, and the create function makes it in this shape. It is safe to run again.
 
@@ -33,6 +33,6 @@ begin
     'Refuses (42501) every UPDATE, and a DELETE other than the cascade of its copy''s DELETE.';
     comment on trigger project_asset_changes_100_insert_only_by_library on public.project_asset_changes is
     'Refuses (42501) an INSERT that is neither the library''s (SET assetsync.writer = ''library'') nor made by a '
-    'trigger; per statement, and its WHEN spares the library''s inserts any call.';
+    'trigger; once per statement, and not called at all inside a trigger (its WHEN).';
 end;
 $migration$;
